@@ -1,0 +1,3 @@
+module github.com/webglide/webglide
+
+go 1.26
