@@ -74,6 +74,8 @@ type Device interface {
 	Concat(axis int, ts ...*Tensor) *Tensor
 	// Transpose swaps the last two axes: (..., M, N) → (..., N, M).
 	Transpose(x *Tensor) *Tensor
+	// Slice keeps indices start..end−1 of axis: y = x[..., start:end, ...].
+	Slice(x *Tensor, axis, start, end int) *Tensor
 
 	// TimestepEmbedding: t (B) → (B, dim), [cos(t·f_i) | sin(t·f_i)],
 	// f_i = exp(−ln(10000)·i/half), half = dim/2, computed in float32 as the

@@ -1,0 +1,97 @@
+# WebGLIDE. `make help` lists the targets.
+#
+# `make test` installs what is missing (scripts/deps.sh: apt chromium and
+# mesa-vulkan-drivers, npm playwright-core and deno) and then runs, in
+# order, stopping at the first failure:
+#   test-native         gofmt, go vet, go test ./...
+#   test-wasm-chromium  GOOS=js GOARCH=wasm go test ./wasm/... in headless Chromium (SwiftShader, f32)
+#   test-wasm-deno      the same under Deno on Mesa lavapipe (shader-f16)
+#   test-e2e            Playwright + node --test (e2e/) against glide serve
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO     ?= go
+BUILD  := build
+WASM   := $(BUILD)/webglide.wasm
+ADDR   ?= 127.0.0.1:8080
+# Extra flags for the wasm `go test` runs. -count=1 because go test's cache
+# does not know the browser or the GPU driver the tests ran on.
+WASM_TEST_FLAGS ?= -count=1
+# Extra flags for the native `go test ./...`.
+TEST_FLAGS ?=
+
+# The go_js_wasm_exec wrappers; `go test` finds the one first on PATH.
+EXEC_CHROMIUM := $(CURDIR)/tools/wasmexec/chromium
+EXEC_DENO     := $(CURDIR)/tools/wasmexec/deno
+
+# The Vulkan loader complains without a runtime dir; one per make run.
+ifndef XDG_RUNTIME_DIR
+export XDG_RUNTIME_DIR := $(shell mktemp -d)
+endif
+
+TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-e2e
+
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check bench size clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## install what the tests need and is missing (apt chromium, mesa-vulkan-drivers; npm ci)
+	@scripts/deps.sh
+
+build: cli wasm ## build the CLI (build/glide) and the worker wasm (build/webglide.wasm)
+
+cli: ## build the CLI into build/glide
+	$(GO) build -o $(BUILD)/glide ./cmd/glide
+
+wasm: ## build build/webglide.wasm and copy Go's wasm_exec.js beside it
+	GOOS=js GOARCH=wasm $(GO) build -o $(WASM) ./wasm/cmd/worker
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(BUILD)/wasm_exec.js
+
+serve: build ## build, then serve the app on ADDR (default 127.0.0.1:8080)
+	$(BUILD)/glide serve --addr $(ADDR)
+
+run: serve ## build and serve the app (for now the same as serve)
+
+test: deps ## install what is missing, then run every test part in order
+	@for t in $(TEST_PARTS); do \
+		start=$$(date +%s%N); \
+		echo "=== make $$t"; \
+		$(MAKE) --no-print-directory $$t; \
+		echo "=== make $$t: ok in $$(( ($$(date +%s%N) - start) / 1000000 )) ms"; \
+	done
+
+test-native: ## gofmt check, go vet ./..., go test ./...
+	@bad=$$(find . -name '*.go' -not -path './node_modules/*' -not -path './build/*' -not -path './.git/*' -print0 | xargs -0 gofmt -l); \
+	if [ -n "$$bad" ]; then echo "gofmt: these files need formatting (gofmt -w):"; echo "$$bad"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) test $(TEST_FLAGS) ./...
+
+test-wasm-chromium: deps ## wasm tests (./wasm/...) in headless Chromium, WebGPU on SwiftShader (f32)
+	PATH="$(EXEC_CHROMIUM):$$PATH" GOOS=js GOARCH=wasm $(GO) test $(WASM_TEST_FLAGS) ./wasm/...
+
+test-wasm-deno: deps ## wasm tests (./wasm/...) in Deno, WebGPU on Mesa lavapipe (shader-f16)
+	PATH="$(EXEC_DENO):$$PATH" GOOS=js GOARCH=wasm $(GO) test $(WASM_TEST_FLAGS) ./wasm/...
+
+test-e2e: deps build ## browser end-to-end tests (e2e/*.test.mjs) against glide serve
+	node --test --test-timeout=120000 e2e/*.test.mjs
+
+check: ## quick static checks: gofmt, go vet (native and js/wasm), wasm cross-build, size
+	@bad=$$(find . -name '*.go' -not -path './node_modules/*' -not -path './build/*' -not -path './.git/*' -print0 | xargs -0 gofmt -l); \
+	if [ -n "$$bad" ]; then echo "gofmt: these files need formatting (gofmt -w):"; echo "$$bad"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) build ./...
+	@$(MAKE) --no-print-directory size
+
+bench: ## benchmarks (placeholder: go test -bench over ./glide/...)
+	$(GO) test -run '^$$' -bench . ./glide/...
+
+size: wasm ## print the worker wasm's size, raw and gzip -9
+	@raw=$$(wc -c < $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \
+	awk -v f=$(WASM) -v r=$$raw -v g=$$gz 'BEGIN {printf "%s: %d bytes raw (%.2f MB), %d bytes gzip -9 (%.2f MB)\n", f, r, r/1e6, g, g/1e6}'
+
+clean: ## remove build outputs
+	rm -rf $(BUILD)

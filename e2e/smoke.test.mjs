@@ -1,0 +1,71 @@
+// Smoke test of the page: glide serve + headless Chromium.
+//   - with WebGPU (SwiftShader), the page names the adapter and says
+//     whether shader-f16 is available;
+//   - without WebGPU, it says so clearly;
+//   - the wasm is served as application/wasm.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch } from '../tools/chromium.mjs';
+import { startServer } from './serve.mjs';
+
+let server;
+before(async () => { server = await startServer(); });
+after(async () => { await server?.stop(); });
+
+// statusText loads the page in a fresh browser (hideGPU: with
+// navigator.gpu removed from the worker) and returns the status
+// region's text once it no longer says "Starting".
+async function statusText({ webgpu, hideGPU = false }) {
+  const browser = await launch({ webgpu });
+  try {
+    const page = await browser.newPage();
+    if (hideGPU) {
+      // A browser without the WebGPU API: remove navigator.gpu in the
+      // worker before anything else runs there.
+      await page.route('**/site/worker.js', async (route) => {
+        const res = await route.fetch();
+        const body = 'delete Object.getPrototypeOf(navigator).gpu;\n' + await res.text();
+        await route.fulfill({ response: res, body });
+      });
+    }
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e));
+    await page.goto(server.url);
+    const status = page.getByRole('status');
+    await status.filter({ hasNotText: 'Starting' }).waitFor({ timeout: 30_000 });
+    assert.deepEqual(errors, [], 'uncaught errors on the page');
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'WebGLIDE');
+    return await status.innerText();
+  } finally {
+    await browser.close();
+  }
+}
+
+test('serves the wasm as application/wasm', async () => {
+  const res = await fetch(new URL('build/webglide.wasm', server.url));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/wasm');
+  const magic = new Uint8Array(await res.arrayBuffer()).slice(0, 4);
+  assert.deepEqual([...magic], [0x00, 0x61, 0x73, 0x6d], 'wasm magic number');
+});
+
+test('shows the WebGPU adapter and shader-f16', async (t) => {
+  const text = await statusText({ webgpu: true });
+  t.diagnostic(`status: ${text.replace(/\n+/g, ' | ')}`);
+  // SwiftShader gives no description; the page falls back to vendor and
+  // architecture.
+  assert.match(text, /WebGPU adapter: .*swiftshader/i);
+  assert.match(text, /shader-f16: not available \(f32 path\)/);
+});
+
+test('says clearly when WebGPU is missing', async (t) => {
+  const text = await statusText({ webgpu: false });
+  t.diagnostic(`status: ${text.replace(/\n+/g, ' | ')}`);
+  assert.match(text, /WebGPU is not available in this browser/);
+});
+
+test('says clearly when the WebGPU API is absent', async (t) => {
+  const text = await statusText({ webgpu: true, hideGPU: true });
+  t.diagnostic(`status: ${text.replace(/\n+/g, ' | ')}`);
+  assert.match(text, /WebGPU is not available in this browser \(navigator\.gpu is missing\)/);
+});

@@ -1,0 +1,75 @@
+package nntest
+
+import (
+	"testing"
+
+	"github.com/webglide/webglide/glide/nn"
+)
+
+// Conformance runs every nn.Device op on GLIDE-shaped inputs and compares
+// the outputs with the float64 twins under tol. Channel counts, head
+// layouts and sequence lengths are the real model's; batch and spatial
+// sizes are cut where a full float64 twin would cost more than about a
+// GFLOP, and conv and attention outputs at full size are checked on a
+// sample of positions (always including the corners).
+func Conformance(t *testing.T, dev nn.Device, tol Tolerances) {
+	t.Helper()
+	t.Logf("device: %s", dev.Name())
+	t.Run("Upload", func(t *testing.T) { testUpload(t, dev, tol) })
+	t.Run("Conv2D", func(t *testing.T) { testConv2D(t, dev, tol) })
+	t.Run("GroupNorm", func(t *testing.T) { testGroupNorm(t, dev, tol) })
+	t.Run("LayerNorm", func(t *testing.T) { testLayerNorm(t, dev, tol) })
+	t.Run("Linear", func(t *testing.T) { testLinear(t, dev, tol) })
+	t.Run("Attention", func(t *testing.T) { testAttention(t, dev, tol) })
+	t.Run("Elementwise", func(t *testing.T) { testElementwise(t, dev, tol) })
+	t.Run("Resample", func(t *testing.T) { testResample(t, dev, tol) })
+	t.Run("Layout", func(t *testing.T) { testLayout(t, dev, tol) })
+	t.Run("Embedding", func(t *testing.T) { testEmbedding(t, dev, tol) })
+	t.Run("Guidance", func(t *testing.T) { testGuidance(t, dev, tol) })
+	t.Run("SamplerStep", func(t *testing.T) { testSamplerStep(t, dev, tol) })
+	if err := dev.Err(); err != nil {
+		t.Errorf("device error after the suite: %v", err)
+	}
+}
+
+// same checks a data-movement result: bit-exact under a zero Exact
+// tolerance, else within it.
+func same(t *testing.T, name string, got, want []float32, tol Tol) {
+	t.Helper()
+	if tol == (Tol{}) {
+		exact(t, name, got, want)
+		return
+	}
+	ref := make([]float64, len(want))
+	for i, v := range want {
+		ref[i] = float64(v)
+	}
+	within(t, name, got, nil, ref, tol)
+}
+
+func testUpload(t *testing.T, dev nn.Device, tol Tolerances) {
+	g := newGen(1)
+	x := g.normal(2*3*5*7, 0, 1)
+	a := upload(dev, x, 2, 3, 5, 7)
+	same(t, "Upload", fetch(t, dev, "Upload", a, 2, 3, 5, 7), x, tol.Exact)
+
+	// A Reshape view shares storage and can feed an op.
+	v := a.Reshape(6, -1)
+	same(t, "Reshape view", fetch(t, dev, "Reshape", v, 6, 35), x, tol.Exact)
+	y := dev.Add(v, v)
+	want := make([]float32, len(x))
+	for i := range x {
+		want[i] = x[i] + x[i]
+	}
+	same(t, "Add on a view", fetch(t, dev, "Add(view)", y, 6, 35), want, tol.Exact)
+
+	// binary16: normals, subnormals, zeros, the largest finite values.
+	bits := []uint16{0x0000, 0x8000, 0x0001, 0x03ff, 0x0400, 0x3c00, 0xbc00, 0x3555, 0x7bff, 0xfbff, 0x1234, 0xc567}
+	h := dev.UploadF16(bits, 3, 4)
+	wantH := make([]float32, len(bits))
+	for i, b := range bits {
+		wantH[i] = nn.F16ToF32(b)
+	}
+	same(t, "UploadF16", fetch(t, dev, "UploadF16", h, 3, 4), wantH, tol.Exact)
+	release(dev, a, v, y, h)
+}

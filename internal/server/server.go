@@ -1,0 +1,142 @@
+// Package server is the HTTP handler behind `glide serve`: it serves the
+// page (index.html), the browser files (site/) and the built worker wasm
+// with Go's wasm_exec.js (build/), and nothing else of the repository.
+//
+// It is plain net/http: http.ServeContent answers Range requests and
+// conditional GETs (Last-Modified), which weight bundles will rely on.
+package server
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// Config says where the files are.
+type Config struct {
+	// Root is the folder with index.html and site/ (the repository root).
+	Root string
+	// Build is the folder with webglide.wasm and wasm_exec.js; empty means
+	// Root/build.
+	Build string
+	// GOROOT, when set, is where a missing build/wasm_exec.js is taken
+	// from ($GOROOT/lib/wasm/wasm_exec.js).
+	GOROOT string
+}
+
+// Content types that must be exact: browsers compile wasm with
+// instantiateStreaming only when it is served as application/wasm, and
+// load modules and workers only with a JavaScript type.
+var contentTypes = map[string]string{
+	".wasm":        "application/wasm",
+	".js":          "text/javascript; charset=utf-8",
+	".mjs":         "text/javascript; charset=utf-8",
+	".json":        "application/json",
+	".webmanifest": "application/manifest+json",
+	".html":        "text/html; charset=utf-8",
+	".css":         "text/css; charset=utf-8",
+	".svg":         "image/svg+xml",
+	".png":         "image/png",
+}
+
+// ContentType returns the Content-Type for a file name.
+func ContentType(name string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if t, ok := contentTypes[ext]; ok {
+		return t
+	}
+	if t := mime.TypeByExtension(ext); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// New returns the handler. It checks that Root holds index.html.
+//
+//	/                   Root/index.html
+//	/index.html         Root/index.html
+//	/site/...           Root/site/...
+//	/build/webglide.wasm, /build/wasm_exec.js (and other build outputs)
+//	                    Build/...; wasm_exec.js falls back to GOROOT
+func New(c Config) (http.Handler, error) {
+	if _, err := os.Stat(filepath.Join(c.Root, "index.html")); err != nil {
+		return nil, fmt.Errorf("server: %s has no index.html (run from the repository root or pass --root)", c.Root)
+	}
+	if c.Build == "" {
+		c.Build = filepath.Join(c.Root, "build")
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		serveFile(w, r, filepath.Join(c.Root, "index.html"))
+	})
+	mux.HandleFunc("GET /index.html", func(w http.ResponseWriter, r *http.Request) {
+		serveFile(w, r, filepath.Join(c.Root, "index.html"))
+	})
+	mux.Handle("GET /site/", files(filepath.Join(c.Root, "site"), "/site/"))
+	build := files(c.Build, "/build/")
+	mux.HandleFunc("GET /build/wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
+		p := filepath.Join(c.Build, "wasm_exec.js")
+		if _, err := os.Stat(p); err != nil {
+			p = filepath.Join(goroot(c.GOROOT), "lib", "wasm", "wasm_exec.js")
+		}
+		serveFile(w, r, p)
+	})
+	mux.Handle("GET /build/", build)
+	return mux, nil
+}
+
+// goroot returns dir, else $GOROOT, else `go env GOROOT`, else "".
+func goroot(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	if d := os.Getenv("GOROOT"); d != "" {
+		return d
+	}
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// files serves the files under dir at URL prefix, without directory
+// listings.
+func files(dir, prefix string) http.Handler {
+	return http.StripPrefix(prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := path.Clean("/" + r.URL.Path)
+		if strings.HasSuffix(r.URL.Path, "/") || name == "/" {
+			http.NotFound(w, r)
+			return
+		}
+		serveFile(w, r, filepath.Join(dir, filepath.FromSlash(name)))
+	}))
+}
+
+// serveFile serves one file with our content type and caching policy.
+// The app is under development, so browsers revalidate everything
+// (no-cache still allows conditional requests and 304s).
+func serveFile(w http.ResponseWriter, r *http.Request, name string) {
+	f, err := os.Open(name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.IsDir() {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", ContentType(name))
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// ServeContent answers Range and If-Modified-Since requests; unlike
+	// ServeFile it never redirects /index.html.
+	http.ServeContent(w, r, name, st.ModTime(), f)
+}

@@ -1,0 +1,16 @@
+// WebGLIDE compute worker (a classic dedicated worker): loads Go's
+// wasm_exec.js and build/webglide.wasm (wasm/cmd/worker) and runs it. The
+// Go program talks to the page with postMessage.
+
+importScripts('../build/wasm_exec.js');
+
+async function run() {
+  const go = new Go();
+  const { instance } = await WebAssembly.instantiateStreaming(
+    fetch(new URL('../build/webglide.wasm', self.location)), go.importObject);
+  await go.run(instance);
+}
+
+run().catch((err) => {
+  self.postMessage({ type: 'error', kind: 'Internal', message: `Cannot start WebGLIDE: ${err.message || err}` });
+});
