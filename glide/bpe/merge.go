@@ -107,15 +107,24 @@ type mergeCandidate struct {
 // rank, then offset, so that of equal ranks the leftmost merges first.
 type mergeHeap []mergeCandidate
 
+// Len is part of heap.Interface.
 func (h mergeHeap) Len() int { return len(h) }
+
+// Less orders by rank, then offset (heap.Interface).
 func (h mergeHeap) Less(a, b int) bool {
 	if h[a].rank != h[b].rank {
 		return h[a].rank < h[b].rank
 	}
 	return h[a].offset < h[b].offset
 }
+
+// Swap is part of heap.Interface.
 func (h mergeHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
-func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(mergeCandidate)) }
+
+// Push is part of heap.Interface; use heap.Push.
+func (h *mergeHeap) Push(x any) { *h = append(*h, x.(mergeCandidate)) }
+
+// Pop is part of heap.Interface; use heap.Pop.
 func (h *mergeHeap) Pop() any {
 	old := *h
 	c := old[len(old)-1]

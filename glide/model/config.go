@@ -76,8 +76,22 @@ func Preset(kind string) (Config, error) {
 		c.NoiseSchedule = "linear"
 		c.SuperRes = true
 		c.Inpaint = kind == "upsample-inpaint"
+	case "tiny-base", "tiny-base-inpaint":
+		// The golden fixtures' tiny base model: the real layout with small
+		// widths, for tests and smoke runs.
+		c.NumChannels, c.ChannelMult, c.NumResBlocks = 32, "1,1,2,2", 2
+		c.XFWidth, c.XFLayers, c.XFHeads, c.NumHeadChannels = 32, 2, 2, 16
+		c.TimestepRespacing = "100"
+		c.Inpaint = kind == "tiny-base-inpaint"
+	case "tiny-upsample", "tiny-upsample-inpaint":
+		// The golden fixtures' tiny upsampler.
+		c.ImageSize, c.NoiseSchedule, c.SuperRes = 256, "linear", true
+		c.NumChannels, c.ChannelMult, c.NumResBlocks = 32, "1,1,1,1,1,2", 1
+		c.XFWidth, c.XFLayers, c.XFHeads, c.NumHeadChannels = 16, 2, 2, 16
+		c.TimestepRespacing = "fast27"
+		c.Inpaint = kind == "tiny-upsample-inpaint"
 	default:
-		return Config{}, fmt.Errorf("model: unknown model kind %q (want one of %s)", kind, strings.Join(Kinds, ", "))
+		return Config{}, fmt.Errorf("model: unknown model kind %q (want one of %s, or a tiny- variant)", kind, strings.Join(Kinds, ", "))
 	}
 	return c, nil
 }

@@ -52,3 +52,31 @@ func BenchmarkAttention384x32x32(bm *testing.B) {
 	}
 	bm.ReportMetric(flops*float64(bm.N)/bm.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkGroupNormSiLU192x64x64B2 is a ResBlock out-norm: GroupNorm(32)
+// with scale-shift and SiLU on (2, 192, 64, 64).
+func BenchmarkGroupNormSiLU192x64x64B2(bm *testing.B) {
+	dev := nn.NewCPU(0)
+	const b, c, h = 2, 192, 64
+	x := dev.Upload(ramp(b*c*h*h, 0.37, 0), b, c, h, h)
+	gamma := dev.Upload(ramp(c, 0.61, 1), c)
+	beta := dev.Upload(ramp(c, 1.3, 0), c)
+	ss := dev.Upload(ramp(b*2*c, 0.11, 0), b, 2*c)
+	o := nn.GroupNormOpts{Groups: 32, Eps: 1e-5, ScaleShift: ss, SiLU: true}
+	bm.SetBytes(4 * b * c * h * h)
+	bm.ResetTimer()
+	for bm.Loop() {
+		dev.GroupNorm(x, gamma, beta, o)
+	}
+}
+
+// BenchmarkSiLU2x192x64x64 is a standalone SiLU over 1.5M values.
+func BenchmarkSiLU2x192x64x64(bm *testing.B) {
+	dev := nn.NewCPU(0)
+	x := dev.Upload(ramp(2*192*64*64, 0.37, 0), 2, 192, 64, 64)
+	bm.SetBytes(4 * 2 * 192 * 64 * 64)
+	bm.ResetTimer()
+	for bm.Loop() {
+		dev.SiLU(x)
+	}
+}

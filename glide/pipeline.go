@@ -1,0 +1,302 @@
+package glide
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"math/rand/v2"
+
+	"github.com/webglide/webglide/glide/bpe"
+	"github.com/webglide/webglide/glide/diffusion"
+	"github.com/webglide/webglide/glide/model"
+	"github.com/webglide/webglide/glide/nn"
+)
+
+// Options are the settings of one text-to-image run. DefaultOptions gives
+// the reference notebook's values.
+type Options struct {
+	Prompt        string
+	Seed          uint64
+	GuidanceScale float64 // classifier-free guidance scale s (3 in the notebook)
+	BaseSteps     string  // base respacing: "100", "50", "ddim25", "10,10,3,2,2", …
+	UpsampleSteps string  // upsampler respacing, "fast27" in the notebook (DDIM, η = 0)
+	UpsampleTemp  float64 // upsampler start-noise scale (0.997)
+	BatchSize     int     // images per run (≥ 1)
+
+	// Progress, if set, is called after every sampling step.
+	Progress func(Progress)
+	// PreviewEvery > 0 asks for the x0 prediction as a small image every
+	// PreviewEvery steps (and on each stage's last step).
+	PreviewEvery int
+}
+
+// DefaultOptions returns the text2im notebook's settings.
+func DefaultOptions() Options {
+	return Options{GuidanceScale: 3, BaseSteps: "100", UpsampleSteps: "fast27", UpsampleTemp: 0.997, BatchSize: 1}
+}
+
+// Limits on the options: more steps than the 1000 trained timesteps are
+// meaningless; the batch bound keeps a typo from allocating gigabytes.
+const (
+	MaxSteps     = 1000
+	MaxBatchSize = 16
+)
+
+// Validate checks the options before any compute starts. Every problem is
+// a BadInput *Error naming the option.
+func (o Options) Validate() error {
+	bad := func(f string, a ...any) error { return Errorf("options", BadInput, f, a...) }
+	if math.IsNaN(o.GuidanceScale) || math.IsInf(o.GuidanceScale, 0) || o.GuidanceScale < 0 {
+		return bad("guidance scale must be a finite number ≥ 0, got %v", o.GuidanceScale)
+	}
+	if math.IsNaN(o.UpsampleTemp) || math.IsInf(o.UpsampleTemp, 0) || o.UpsampleTemp <= 0 || o.UpsampleTemp > 2 {
+		return bad("upsample temperature must be in (0, 2], got %v", o.UpsampleTemp)
+	}
+	if o.BatchSize < 1 || o.BatchSize > MaxBatchSize {
+		return bad("batch size must be between 1 and %d, got %d", MaxBatchSize, o.BatchSize)
+	}
+	for _, s := range []struct{ name, spec string }{{"steps", o.BaseSteps}, {"upsample steps", o.UpsampleSteps}} {
+		ts, err := diffusion.SpaceTimesteps(MaxSteps, s.spec)
+		if err != nil {
+			return bad("%s %q: %v (use a count such as 100, \"ddimN\", \"fast27\" or a comma list such as 10,10,3,2,2)", s.name, s.spec, err)
+		}
+		if len(ts) == 0 || len(ts) > MaxSteps {
+			return bad("%s %q gives %d steps, want 1..%d", s.name, s.spec, len(ts), MaxSteps)
+		}
+	}
+	if o.PreviewEvery < 0 {
+		return bad("preview interval must be ≥ 0, got %d", o.PreviewEvery)
+	}
+	return nil
+}
+
+// Stage names a phase of the pipeline.
+type Stage string
+
+const (
+	StageBase     Stage = "base"
+	StageUpsample Stage = "upsample"
+)
+
+// Progress reports one finished sampling step.
+type Progress struct {
+	Stage       Stage
+	Step, Total int // Step counts 1..Total
+	// Preview holds the current x0 prediction of each image (64×64 or
+	// 256×256) when Options.PreviewEvery asked for one on this step.
+	Preview []*image.RGBA
+}
+
+// Result is the output of Generate.
+type Result struct {
+	Images    []*image.RGBA // final images (256×256, or 64×64 without an upsampler)
+	Base      []*image.RGBA // the 64×64 base samples
+	Tokens    int           // prompt tokens used
+	Truncated int           // prompt tokens dropped beyond the text context
+	Warnings  []string
+}
+
+// Pipeline generates images from text with a base model and an optional
+// upsampler on one device. Models are loaded by the caller and reused across
+// runs; text encodings are made once per run and stage.
+type Pipeline struct {
+	Device    nn.Device
+	Base      *model.Model
+	Upsampler *model.Model // nil: stop at the 64×64 base sample
+}
+
+// noiseStream is the PCG stream constant of the pipeline's generator; with
+// the seed it fixes every noise value ("glide" in ASCII).
+const noiseStream = 0x676c696465
+
+// Generate runs prompt → tokens → guided base sampling → 8-bit
+// quantisation → upsampling. One PCG generator seeded by opts.Seed supplies
+// all noise in a fixed order (base x_T, base step noise in step order,
+// upsampler x_T, upsampler step noise), so a seed gives the same image on
+// every device and platform up to the device's arithmetic.
+// Cancellation through ctx is honoured between steps.
+func (p *Pipeline) Generate(ctx context.Context, opts Options) (*Result, error) {
+	const op = "generate"
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if p.Base == nil {
+		return nil, Errorf(op, BadWeights, "no base model loaded")
+	}
+	if p.Base.Cfg.Inpaint || (p.Upsampler != nil && p.Upsampler.Cfg.Inpaint) {
+		return nil, Errorf(op, Unsupported, "the inpainting models need a source image and mask; text-to-image generation uses the base and upsample models")
+	}
+	if p.Base.Cfg.SuperRes {
+		return nil, Errorf(op, BadWeights, "the base model slot holds an upsampler (%s)", p.Base.Cfg.Kind())
+	}
+	if p.Upsampler != nil && !p.Upsampler.Cfg.SuperRes {
+		return nil, Errorf(op, BadWeights, "the upsampler slot holds a %s model", p.Upsampler.Cfg.Kind())
+	}
+	dev := p.Device
+	B := opts.BatchSize
+	rng := rand.New(rand.NewPCG(opts.Seed, noiseStream))
+	normal := func(n int, scale float32) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+			if scale != 1 {
+				v[i] *= scale // float32 multiply, as the reference scales x_T
+			}
+		}
+		return v
+	}
+	noise := func(i int, shape []int) (*nn.Tensor, error) {
+		return dev.Upload(normal(nn.Numel(shape), 1), shape...), nil
+	}
+	res := &Result{}
+
+	// Tokens: the prompt for B rows and the empty prompt for B rows (the
+	// unconditional half of classifier-free guidance).
+	ids := bpe.Encode(opts.Prompt)
+	bc := p.Base.Cfg
+	tok, mask := bpe.PaddedTokensAndMask(ids, bc.TextCtx)
+	res.Tokens = min(len(ids), bc.TextCtx)
+	if res.Truncated = bpe.Truncated(ids, bc.TextCtx); res.Truncated > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the prompt has %d tokens; the last %d beyond the model's %d were dropped", len(ids), res.Truncated, bc.TextCtx))
+	}
+	empty, emptyMask := bpe.PaddedTokensAndMask(nil, bc.TextCtx)
+	var tokens []int32
+	var masks []bool
+	for range B {
+		tokens, masks = append(tokens, tok...), append(masks, mask...)
+	}
+	for range B {
+		tokens, masks = append(tokens, empty...), append(masks, emptyMask...)
+	}
+
+	// Stage 1: the base model at 64×64 with guidance.
+	baseDiff, err := diffusion.New(bc.NoiseSchedule, bc.DiffusionSteps, opts.BaseSteps)
+	if err != nil {
+		return nil, Errorf(op, BadInput, "steps: %v", err)
+	}
+	text, err := p.Base.EncodeText(tokens, masks, nil)
+	if err != nil {
+		return nil, deviceErr(op, err)
+	}
+	defer text.Release(dev)
+	net := func(ctx context.Context, x *nn.Tensor, t []float32) (*nn.Tensor, error) {
+		return p.Base.Forward(x, t, text, model.Inputs{}, nil)
+	}
+	S := bc.ImageSize
+	xT := dev.Upload(normal(B*3*S*S, 1), B, 3, S, S)
+	sample, err := baseDiff.Sample(ctx, dev, diffusion.Guided(net, dev, float32(opts.GuidanceScale)), xT, noise,
+		diffusion.SampleOptions{Sampler: diffusion.Ancestral, OnStep: p.onStep(StageBase, opts)})
+	dev.Release(xT)
+	text.Release(dev)
+	if err != nil {
+		return nil, stepErr(op, err)
+	}
+	base, err := dev.Download(sample)
+	dev.Release(sample)
+	if err != nil {
+		return nil, deviceErr(op, err)
+	}
+	res.Base = toImages(base, B, S, S)
+	if p.Upsampler == nil {
+		res.Images = res.Base
+		return res, nil
+	}
+
+	// Stage 2: the upsampler, conditioned on the 8-bit quantised base
+	// sample and the prompt (its own tokens, no guidance), DDIM.
+	uc := p.Upsampler.Cfg
+	upDiff, err := diffusion.New(uc.NoiseSchedule, uc.DiffusionSteps, opts.UpsampleSteps)
+	if err != nil {
+		return nil, Errorf(op, BadInput, "upsample steps: %v", err)
+	}
+	utok, umask := bpe.PaddedTokensAndMask(ids, uc.TextCtx)
+	tokens, masks = nil, nil
+	for range B {
+		tokens, masks = append(tokens, utok...), append(masks, umask...)
+	}
+	utext, err := p.Upsampler.EncodeText(tokens, masks, nil)
+	if err != nil {
+		return nil, deviceErr(op, err)
+	}
+	defer utext.Release(dev)
+	lowRes := dev.Upload(Quantize8(base), B, 3, S, S)
+	defer dev.Release(lowRes)
+	unet := func(ctx context.Context, x *nn.Tensor, t []float32) (*nn.Tensor, error) {
+		return p.Upsampler.Forward(x, t, utext, model.Inputs{LowRes: lowRes}, nil)
+	}
+	U := uc.ImageSize
+	uxT := dev.Upload(normal(B*3*U*U, float32(opts.UpsampleTemp)), B, 3, U, U)
+	up, err := upDiff.Sample(ctx, dev, unet, uxT, noise,
+		diffusion.SampleOptions{Sampler: diffusion.DDIM(0), OnStep: p.onStep(StageUpsample, opts)})
+	dev.Release(uxT)
+	if err != nil {
+		return nil, stepErr(op, err)
+	}
+	out, err := dev.Download(up)
+	dev.Release(up)
+	if err != nil {
+		return nil, deviceErr(op, err)
+	}
+	res.Images = toImages(out, B, U, U)
+	return res, nil
+}
+
+// onStep adapts the sampler's per-step callback to Options.Progress.
+func (p *Pipeline) onStep(stage Stage, opts Options) func(diffusion.Step) error {
+	if opts.Progress == nil {
+		return nil
+	}
+	return func(s diffusion.Step) error {
+		pr := Progress{Stage: stage, Step: s.Index + 1, Total: s.Total}
+		if opts.PreviewEvery > 0 && (pr.Step%opts.PreviewEvery == 0 || pr.Step == pr.Total) {
+			x0, err := p.Device.Download(s.X0)
+			if err != nil {
+				return err
+			}
+			pr.Preview = toImages(x0, s.X0.Shape[0], s.X0.Shape[2], s.X0.Shape[3])
+		}
+		opts.Progress(pr)
+		return nil
+	}
+}
+
+// toImages converts B planar (3, H, W) images in [−1, 1] to RGBA.
+func toImages(x []float32, b, h, w int) []*image.RGBA {
+	imgs := make([]*image.RGBA, b)
+	plane := h * w
+	for n := range b {
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		base := n * 3 * plane
+		for i := range plane {
+			img.SetRGBA(i%w, i/w, color.RGBA{
+				R: ToByte(x[base+i]), G: ToByte(x[base+plane+i]), B: ToByte(x[base+2*plane+i]), A: 255,
+			})
+		}
+		imgs[n] = img
+	}
+	return imgs
+}
+
+func isCanceled(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// stepErr classifies an error from a sampling loop.
+func stepErr(op string, err error) error {
+	if isCanceled(err) {
+		return &Error{Op: op, Kind: Canceled, Err: err}
+	}
+	return deviceErr(op, err)
+}
+
+// deviceErr keeps a typed error's kind, or marks the error as unknown.
+func deviceErr(op string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Op: op, Kind: KindUnknown, Err: err}
+}
