@@ -48,7 +48,6 @@ func quickOptions(prompt string, seed uint64) Options {
 	return o
 }
 
-
 func TestGenerateDeterministic(t *testing.T) {
 	p := tinyPipeline(t)
 	ctx := context.Background()

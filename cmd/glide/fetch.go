@@ -267,7 +267,7 @@ func downloadOnce(ctx context.Context, o fetchOptions, url, part string) error {
 	default:
 		return permanent{fmt.Errorf("%s: %s", url, resp.Status)}
 	}
-	bar := &progressBar{w: o.stderr, name: filepath.Base(strings.TrimSuffix(part, ".part")), total: total, done: have, start: time.Now(), startBytes: have}
+	bar := &downloadBar{w: o.stderr, name: filepath.Base(strings.TrimSuffix(part, ".part")), total: total, done: have, start: time.Now(), startBytes: have}
 	body := &idleReader{r: resp.Body, t: idle, d: o.idle}
 	n, err := io.Copy(f, io.TeeReader(body, bar))
 	bar.finish()
@@ -325,9 +325,9 @@ func parseContentRange(s string) (start, size int64, ok bool) {
 	return v, size, true
 }
 
-// progressBar draws "name [#####.....] 45.2%  12.3/27.0 MiB  3.1 MiB/s  ETA 5s"
+// downloadBar draws "name [#####.....] 45.2%  12.3/27.0 MiB  3.1 MiB/s  ETA 5s"
 // on one stderr line, at most every 250 ms.
-type progressBar struct {
+type downloadBar struct {
 	w          io.Writer
 	name       string
 	total      int64 // -1 if unknown
@@ -337,7 +337,7 @@ type progressBar struct {
 	last       time.Time
 }
 
-func (p *progressBar) Write(b []byte) (int, error) {
+func (p *downloadBar) Write(b []byte) (int, error) {
 	p.done += int64(len(b))
 	if now := time.Now(); now.Sub(p.last) >= 250*time.Millisecond {
 		p.last = now
@@ -346,7 +346,7 @@ func (p *progressBar) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func (p *progressBar) draw() {
+func (p *downloadBar) draw() {
 	el := time.Since(p.start).Seconds()
 	rate := 0.0
 	if el > 0 {
@@ -370,7 +370,7 @@ func (p *progressBar) draw() {
 	fmt.Fprintf(p.w, "\r%-90s", line)
 }
 
-func (p *progressBar) finish() {
+func (p *downloadBar) finish() {
 	p.draw()
 	fmt.Fprintln(p.w)
 }

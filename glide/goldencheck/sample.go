@@ -310,4 +310,3 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
-

@@ -77,22 +77,3 @@ func (c *CPU) Attention(qkv, encKV *Tensor, heads int) *Tensor {
 	})
 	return y
 }
-
-// softmax replaces row by softmax(row) in float32: e_j = exp(x_j − max),
-// y_j = e_j / Σe (the sum accumulated in float64 and rounded).
-func softmax(row []float32) {
-	m := row[0]
-	for _, v := range row {
-		m = max(m, v)
-	}
-	var sum float64
-	for j, v := range row {
-		e := float32(math.Exp(float64(v - m)))
-		row[j] = e
-		sum += float64(e)
-	}
-	s := float32(sum)
-	for j, v := range row {
-		row[j] = v / s
-	}
-}

@@ -16,15 +16,16 @@ func (c *CPU) GELU(x *Tensor) *Tensor {
 	})
 }
 
-// SiLU implements Device.SiLU: y = x·sigmoid(x).
+// SiLU implements Device.SiLU: y = x·sigmoid(x) = x/(1 + e^−x) in float32,
+// with the float32 exponential of fastmath.go.
 func (c *CPU) SiLU(x *Tensor) *Tensor {
-	return c.unary(x, silu)
-}
-
-// silu is x·sigmoid(x) = x/(1 + e^−x) in float32, the exponential taken in
-// float64 and rounded.
-func silu(v float32) float32 {
-	return v / (1 + float32(math.Exp(-float64(v))))
+	xd := cpuData(x)
+	y := c.alloc(x.Shape...)
+	yd := cpuData(y)
+	c.parallelRange(len(yd), elementwiseGrain, func(lo, hi int) {
+		siluSlice(yd[lo:hi], xd[lo:hi])
+	})
+	return y
 }
 
 // Add implements Device.Add: y = a + b elementwise, same shapes.

@@ -7,11 +7,16 @@ import (
 
 // GroupNorm implements Device.GroupNorm. For each sample n and group g the
 // mean μ and biased variance σ² of its C/groups channels × all positions are
-// accumulated in float64 and rounded to float32; then, in float32,
+// accumulated in float64 in one pass (sums of x − k and (x − k)², k the
+// group's first value, so the variance does not cancel) and rounded to
+// float32; then, in float32, one pass per channel applies
 //
-//	y = (x − μ)·(1/√(σ² + eps))·gamma[c] + beta[c]
-//	y = y·(1 + scale[n,c]) + shift[n,c]   (o.ScaleShift != nil)
-//	y = y·sigmoid(y)                      (o.SiLU)
+//	y = (x − μ)·A[c] + B[c],  A = rstd·gamma·(1 + scale), B = beta·(1 + scale) + shift
+//	y = y·sigmoid(y)          (o.SiLU)
+//
+// (without scale-shift, A = rstd·gamma and B = beta). A group is one task
+// when there are enough groups for the goroutines; otherwise every group is
+// cut into chunks for both the statistics and the normalisation.
 func (c *CPU) GroupNorm(x, gamma, beta *Tensor, o GroupNormOpts) *Tensor {
 	if len(x.Shape) < 2 {
 		panic(fmt.Sprintf("nn: GroupNorm of %s", ShapeString(x.Shape)))
@@ -29,33 +34,73 @@ func (c *CPU) GroupNorm(x, gamma, beta *Tensor, o GroupNormOpts) *Tensor {
 	}
 	spatial := Numel(x.Shape[2:])
 	cpg := ch / o.Groups
+	glen := cpg * spatial // values per group
 	xd, gd, bd := cpuData(x), cpuData(gamma), cpuData(beta)
 	y := c.alloc(x.Shape...)
 	yd := cpuData(y)
-	c.parallelTasks(b*o.Groups, func(_, task int) {
-		n, g := task/o.Groups, task%o.Groups
-		lo := (n*ch + g*cpg) * spatial
-		hi := lo + cpg*spatial
-		mean, rstd := meanRstd(xd[lo:hi], o.Eps)
-		for k := g * cpg; k < (g+1)*cpg; k++ {
-			src := xd[(n*ch+k)*spatial : (n*ch+k+1)*spatial]
-			dst := yd[(n*ch+k)*spatial : (n*ch+k+1)*spatial]
-			gk, bk := gd[k], bd[k]
-			for i, v := range src {
-				dst[i] = (v-mean)*rstd*gk + bk
-			}
-			if ss != nil {
-				scale1, shift := 1+ss[n*2*ch+k], ss[n*2*ch+ch+k]
-				for i, v := range dst {
-					dst[i] = v*scale1 + shift
-				}
-			}
-			if o.SiLU {
-				for i, v := range dst {
-					dst[i] = silu(v)
-				}
-			}
+	groups := b * o.Groups
+	if groups == 0 || glen == 0 {
+		return y
+	}
+
+	// coefs returns A and B of channel k of sample n (see above).
+	coefs := func(n, k int, rstd float32) (a, bb float32) {
+		a, bb = rstd*gd[k], bd[k]
+		if ss != nil {
+			scale1, shift := 1+ss[n*2*ch+k], ss[n*2*ch+ch+k]
+			a, bb = a*scale1, float32(bb*scale1)+shift
 		}
+		return a, bb
+	}
+	// apply normalises values [lo, hi) of group task (offsets in the group).
+	apply := func(task int, mean, rstd float32, lo, hi int) {
+		n, g := task/o.Groups, task%o.Groups
+		base := task * glen
+		for lo < hi {
+			kk := lo / spatial // channel inside the group
+			end := min(hi, (kk+1)*spatial)
+			a, bb := coefs(n, g*cpg+kk, rstd)
+			affineSilu(yd[base+lo:base+end], xd[base+lo:base+end], mean, a, bb, o.SiLU)
+			lo = end
+		}
+	}
+	// stats turns the sums about k into μ and 1/√(σ² + eps).
+	stats := func(s, q float64, k float32) (mean, rstd float32) {
+		return shiftedMeanRstd(s, q, glen, k, o.Eps)
+	}
+
+	parts := 1
+	if groups < 2*c.threads {
+		// Few groups: cut each into parts ≥ 16 Ki values.
+		parts = max(1, min(tiles(2*c.threads, groups), glen/(1<<14)))
+	}
+	if parts == 1 {
+		c.parallelTasks(groups, func(_, task int) {
+			v := xd[task*glen : (task+1)*glen]
+			k := v[0]
+			s, q := sumSquares(v, k)
+			mean, rstd := stats(s, q, k)
+			apply(task, mean, rstd, 0, glen)
+		})
+		return y
+	}
+	type partial struct{ s, q float64 }
+	sums := make([]partial, groups*parts)
+	c.parallelTasks(groups*parts, func(_, t int) {
+		task, p := t/parts, t%parts
+		lo, hi := glen*p/parts, glen*(p+1)/parts
+		k := xd[task*glen]
+		s, q := sumSquares(xd[task*glen+lo:task*glen+hi], k)
+		sums[t] = partial{s, q}
+	})
+	c.parallelTasks(groups*parts, func(_, t int) {
+		task, p := t/parts, t%parts
+		var s, q float64
+		for _, ps := range sums[task*parts : (task+1)*parts] {
+			s, q = s+ps.s, q+ps.q
+		}
+		mean, rstd := stats(s, q, xd[task*glen])
+		apply(task, mean, rstd, glen*p/parts, glen*(p+1)/parts)
 	})
 	return y
 }
@@ -84,18 +129,16 @@ func (c *CPU) LayerNorm(x, gamma, beta *Tensor, eps float32) *Tensor {
 }
 
 // meanRstd returns the mean and 1/√(biased variance + eps) of v, accumulated
-// in float64 (two passes) and rounded to float32.
+// in float64 in one pass (see sumSquares) and rounded to float32.
 func meanRstd(v []float32, eps float32) (mean, rstd float32) {
-	var s float64
-	for _, x := range v {
-		s += float64(x)
-	}
-	m := s / float64(len(v))
-	var q float64
-	for _, x := range v {
-		d := float64(x) - m
-		q += d * d
-	}
-	variance := float32(q / float64(len(v)))
-	return float32(m), float32(1 / math.Sqrt(float64(variance+eps)))
+	s, q := sumSquares(v, v[0])
+	return shiftedMeanRstd(s, q, len(v), v[0], eps)
+}
+
+// shiftedMeanRstd turns s = Σ(x − k) and q = Σ(x − k)² over n values into
+// the mean and 1/√(biased variance + eps), rounded to float32.
+func shiftedMeanRstd(s, q float64, n int, k, eps float32) (mean, rstd float32) {
+	m := s / float64(n)
+	variance := float32(max(q/float64(n)-m*m, 0))
+	return float32(float64(k) + m), float32(1 / math.Sqrt(float64(variance+eps)))
 }

@@ -1,0 +1,11 @@
+package main
+
+import (
+	"github.com/webglide/webglide/glide"
+	"github.com/webglide/webglide/glide/nn"
+)
+
+// loadBundlePipeline loads the base and upsample bundles under dir.
+func loadBundlePipeline(dev nn.Device, dir string) (*glide.Pipeline, error) {
+	return nil, glide.Errorf("load weights", glide.Unsupported, "weight bundles are not supported yet (%s)", dir)
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/webglide/webglide/glide"
+	"github.com/webglide/webglide/glide/imageio"
+	"github.com/webglide/webglide/glide/nn"
+)
+
+func init() {
+	register(command{
+		name:    "generate",
+		summary: "generate images from a text prompt on the CPU",
+		run:     runGenerate,
+	})
+}
+
+func runGenerate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := glide.DefaultOptions()
+	weights := fs.String("weights", "", weightsHelp)
+	prompt := fs.String("prompt", "", "the text prompt (\"\" is valid: an unconditional image)")
+	seed := fs.String("seed", "", "random seed (an unsigned integer; default: a random seed, printed)")
+	guidance := fs.Float64("guidance", def.GuidanceScale, "classifier-free guidance scale (≥ 0)")
+	steps := fs.String("steps", def.BaseSteps, "base sampling steps or respacing: a count (1..1000), \"ddimN\", or a comma list")
+	upSteps := fs.String("upsample-steps", def.UpsampleSteps, "upsampler respacing (DDIM)")
+	upTemp := fs.Float64("upsample-temp", def.UpsampleTemp, "upsampler start-noise temperature")
+	batch := fs.Int("batch", def.BatchSize, fmt.Sprintf("images per run (1..%d)", glide.MaxBatchSize))
+	out := fs.String("out", "out.png", "output PNG (with --batch > 1: a contact sheet, plus OUT-1.png, OUT-2.png, …)")
+	out64 := fs.String("out64", "", "also write the 64×64 base sample(s) here")
+	threads := fs.Int("threads", 0, "CPU threads (0 = all cores)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: glide generate --weights W --prompt TEXT [--seed N] [--guidance 3] [--steps 100]")
+		fmt.Fprintln(stderr, "                      [--upsample-steps fast27] [--upsample-temp 0.997] [--batch N] [--out out.png] [--out64 out64.png]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Generates 256×256 images with GLIDE on the CPU. The PNGs carry the prompt, seed and settings")
+		fmt.Fprintln(stderr, "as text chunks, so the same command reproduces the same bytes.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "glide generate: "+format+"\n", a...)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q (quote the prompt and pass it with --prompt)", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["prompt"] {
+		return usageErr("--prompt is required (use --prompt \"\" for an unconditional image)")
+	}
+	if *weights == "" {
+		return usageErr("--weights is required\n%s", weightsHelp)
+	}
+	opts := def
+	opts.Prompt, opts.GuidanceScale, opts.BaseSteps, opts.UpsampleSteps = *prompt, *guidance, *steps, *upSteps
+	opts.UpsampleTemp, opts.BatchSize = *upTemp, *batch
+	if *seed == "" {
+		opts.Seed = rand.Uint64() % 1_000_000_000
+	} else {
+		s, err := strconv.ParseUint(*seed, 10, 64)
+		if err != nil {
+			return usageErr("--seed %q: want an unsigned integer", *seed)
+		}
+		opts.Seed = s
+	}
+	if err := opts.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
+	outputs := outputPaths(*out, *batch)
+	if *out64 != "" {
+		outputs = append(outputs, outputPaths(*out64, *batch)...)
+	}
+	for _, p := range outputs {
+		if err := checkWritable(p); err != nil {
+			return usageErr("cannot write %s: %v", p, err)
+		}
+	}
+
+	dev := nn.NewCPU(*threads)
+	start := time.Now()
+	pipe, err := loadPipeline(dev, *weights)
+	if err != nil {
+		fmt.Fprintf(stderr, "glide generate: %v\n", err)
+		if glide.KindOf(err) == glide.BadInput {
+			return 2
+		}
+		return 1
+	}
+	fmt.Fprintf(stderr, "glide generate: models ready in %.1fs on %s; seed %d\n", time.Since(start).Seconds(), dev.Name(), opts.Seed)
+	if !*quiet {
+		bar := newProgressBar(stderr)
+		opts.Progress = bar.update
+		defer bar.finish()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := pipe.Generate(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "\nglide generate: %v\n", err)
+		return 1
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "glide generate: warning: %s\n", w)
+	}
+	meta := map[string]string{
+		"Title":          opts.Prompt,
+		"Software":       "WebGLIDE (glide generate)",
+		"glide:prompt":   opts.Prompt,
+		"glide:seed":     strconv.FormatUint(opts.Seed, 10),
+		"glide:guidance": strconv.FormatFloat(opts.GuidanceScale, 'g', -1, 64),
+		"glide:steps":    opts.BaseSteps,
+		"glide:upsample": fmt.Sprintf("%s temp=%s", opts.UpsampleSteps, strconv.FormatFloat(opts.UpsampleTemp, 'g', -1, 64)),
+		"glide:weights":  *weights,
+		"glide:batch":    strconv.Itoa(opts.BatchSize),
+	}
+	if err := writeImages(*out, res.Images, opts.Prompt, meta); err != nil {
+		fmt.Fprintf(stderr, "glide generate: %v\n", err)
+		return 1
+	}
+	if *out64 != "" {
+		if err := writeImages(*out64, res.Base, opts.Prompt, meta); err != nil {
+			fmt.Fprintf(stderr, "glide generate: %v\n", err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stdout, "%s\n", strings.Join(outputPaths(*out, *batch), "\n"))
+	return 0
+}
+
+// outputPaths lists the files a run writes for out: out itself, and with a
+// batch also out-1.png … out-N.png.
+func outputPaths(out string, batch int) []string {
+	paths := []string{out}
+	if batch > 1 {
+		ext := filepath.Ext(out)
+		stem := strings.TrimSuffix(out, ext)
+		if ext == "" {
+			ext = ".png"
+		}
+		for i := 1; i <= batch; i++ {
+			paths = append(paths, fmt.Sprintf("%s-%d%s", stem, i, ext))
+		}
+	}
+	return paths
+}
+
+// checkWritable tells whether path can be written, without touching an
+// existing file: it creates and removes a temporary file beside it.
+func checkWritable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return errors.New("it is a folder")
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".glide-write-check-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// writeImages writes one image to out, or a contact sheet to out plus
+// out-N.png for a batch. Each file is written to a temporary name and
+// renamed, so a failed write never leaves a half PNG.
+func writeImages(out string, imgs []*image.RGBA, caption string, meta map[string]string) error {
+	paths := outputPaths(out, len(imgs))
+	if len(imgs) == 1 {
+		return writePNG(paths[0], imgs[0], meta)
+	}
+	all := make([]image.Image, len(imgs))
+	for i, img := range imgs {
+		all[i] = img
+		m := map[string]string{"glide:index": strconv.Itoa(i + 1)}
+		for k, v := range meta {
+			m[k] = v
+		}
+		if err := writePNG(paths[i+1], img, m); err != nil {
+			return err
+		}
+	}
+	return writePNG(paths[0], imageio.ContactSheet(all, caption), meta)
+}
+
+func writePNG(path string, img image.Image, meta map[string]string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".glide-*.png")
+	if err != nil {
+		return err
+	}
+	if err := imageio.EncodePNG(tmp, img, meta); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// progressBar draws "stage [####....] step/total rate ETA" on one line.
+type progressBar struct {
+	w         io.Writer
+	stage     glide.Stage
+	stageFrom time.Time
+}
+
+func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w} }
+
+func (b *progressBar) update(p glide.Progress) {
+	if p.Stage != b.stage {
+		if b.stage != "" {
+			fmt.Fprintln(b.w)
+		}
+		b.stage, b.stageFrom = p.Stage, time.Now()
+	}
+	const width = 30
+	filled := width * p.Step / max(p.Total, 1)
+	elapsed := time.Since(b.stageFrom).Seconds()
+	rate := float64(p.Step) / max(elapsed, 1e-9)
+	left := time.Duration(float64(p.Total-p.Step)/max(rate, 1e-9)) * time.Second
+	fmt.Fprintf(b.w, "\r%-8s [%s%s] %3d/%-3d %6.2f steps/s  %s left ",
+		p.Stage, strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.Step, p.Total, rate, left.Round(time.Second))
+}
+
+func (b *progressBar) finish() {
+	if b.stage != "" {
+		fmt.Fprintln(b.w)
+	}
+}
