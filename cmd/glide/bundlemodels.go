@@ -7,5 +7,5 @@ import (
 
 // loadBundlePipeline loads the base and upsample bundles under dir.
 func loadBundlePipeline(dev nn.Device, dir string) (*glide.Pipeline, error) {
-	return nil, glide.Errorf("load weights", glide.Unsupported, "weight bundles are not supported yet (%s)", dir)
+	return glide.LoadPipelineDir(dev, dir)
 }

@@ -86,7 +86,12 @@ func checkSample(ctx context.Context, env *Env, c *golden.Case) golden.Result {
 	default:
 		return golden.Failed("unknown sampler %q", sc.Sampler)
 	}
-	m, tolRel, err := loadModel(env, cfg)
+	// Trajectories always use detweights: the reference trajectories were
+	// made with them, and fp16 bundle weights (check-golden --weights) would
+	// move a 100-step trajectory far beyond its 1e-3 bound.
+	detEnv := *env
+	detEnv.Weights = nil
+	m, tolRel, err := loadModel(&detEnv, cfg)
 	if err != nil {
 		return golden.Failed("%v", err)
 	}

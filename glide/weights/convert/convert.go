@@ -193,6 +193,9 @@ func Run(in, outDir string, opt Options) (*weights.Manifest, error) {
 	if parent == "" {
 		parent = "."
 	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, err
+	}
 	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
 	if err != nil {
 		return nil, err
