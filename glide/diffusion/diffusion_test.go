@@ -3,6 +3,7 @@ package diffusion
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -56,13 +57,13 @@ func TestSpaceTimesteps(t *testing.T) {
 			t.Errorf("%q: %v", tc.spec, err)
 			continue
 		}
-		if !equalInts(got, tc.want) {
+		if !slices.Equal(got, tc.want) {
 			t.Errorf("%q:\n got %v\nwant %v", tc.spec, got, tc.want)
 		}
 	}
 	// Sections of unequal size: 10 = 4 + 3 + 3.
 	got, err := SpaceTimesteps(10, "2,2,2")
-	if err != nil || !equalInts(got, []int{0, 3, 4, 6, 7, 9}) {
+	if err != nil || !slices.Equal(got, []int{0, 3, 4, 6, 7, 9}) {
 		t.Errorf("SpaceTimesteps(10, \"2,2,2\") = %v, %v", got, err)
 	}
 	// Round half to even: the 3-step section of 200 has stride 99.5, and
@@ -143,7 +144,7 @@ func TestRespacedTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if base.NumTimesteps != 100 || !equalInts(base.TimestepMap, map100) {
+	if base.NumTimesteps != 100 || !slices.Equal(base.TimestepMap, map100) {
 		t.Fatalf("'100': %d steps, map %v", base.NumTimesteps, base.TimestepMap)
 	}
 	for _, c := range []struct {
@@ -175,7 +176,7 @@ func TestRespacedTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalInts(up.TimestepMap, mapFast27) {
+	if !slices.Equal(up.TimestepMap, mapFast27) {
 		t.Fatalf("fast27 map %v", up.TimestepMap)
 	}
 	for k, want := range map[int]float64{0: 1.0e-4, 1: 0.0072149534, 2: 0.0167458400, 24: 0.9400766593, 25: 0.0160359359, 26: 0.9721254110} {
@@ -251,16 +252,4 @@ func TestStepCoefs(t *testing.T) {
 			t.Errorf("k=%d: σ² + DirCoef² = %v, want 1 − ᾱprev = %v", k, s2+float64(o.DirCoef)*float64(o.DirCoef), 1-abPrev)
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

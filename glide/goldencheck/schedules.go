@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/webglide/webglide/glide/diffusion"
@@ -63,7 +64,7 @@ func checkSchedules(_ context.Context, env *Env, c *golden.Case) golden.Result {
 		if e.NumSteps != nil && d.NumTimesteps != *e.NumSteps {
 			acc.Fail("%s: %d steps, want %d", tag, d.NumTimesteps, *e.NumSteps)
 		}
-		if e.TimestepMap != nil && !equalInts(d.TimestepMap, e.TimestepMap) {
+		if e.TimestepMap != nil && !slices.Equal(d.TimestepMap, e.TimestepMap) {
 			acc.Fail("%s: timestep_map %v, want %v (case.json)", tag, d.TimestepMap, e.TimestepMap)
 		}
 		tables := d.Tables()
@@ -85,7 +86,7 @@ func checkSchedules(_ context.Context, env *Env, c *golden.Case) golden.Result {
 				for i, v := range want {
 					got[i] = int(v)
 				}
-				if !equalInts(d.TimestepMap, got) {
+				if !slices.Equal(d.TimestepMap, got) {
 					acc.Fail("%s: %v, want %v", desc.Name, d.TimestepMap, got)
 				}
 				compared++
@@ -173,16 +174,4 @@ func worstRel64(got, want []float64) (float64, int) {
 		}
 	}
 	return worst, at
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -8,6 +8,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -35,7 +36,7 @@ func (d DType) String() string {
 type Tensor struct {
 	Shape []int
 	DType DType
-	// Buf is the device-specific storage (for the CPU device a *CPUBuffer).
+	// Buf is the device-specific storage (for the CPU device a []float32).
 	Buf any
 	// Label names the tensor for debugging and GPU object labels.
 	Label string
@@ -99,14 +100,4 @@ func ShapeString(shape []int) string {
 }
 
 // SameShape reports whether two shapes are equal.
-func SameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func SameShape(a, b []int) bool { return slices.Equal(a, b) }

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/webglide/webglide/glide/nn"
-	"github.com/webglide/webglide/glide/weights/f16"
+	"github.com/webglide/webglide/glide/f16"
 )
 
 type tensorSpec struct {

@@ -13,7 +13,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/webglide/webglide/glide/weights/f16"
+	"github.com/webglide/webglide/glide/f16"
 )
 
 // RangeError is a source value that float16 cannot hold (|v| ≥ 65520, NaN

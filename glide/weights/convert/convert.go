@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -109,7 +110,7 @@ func Diff(params []model.Param, ts []torchpt.TensorInfo) []string {
 		switch {
 		case !ok:
 			diffs = append(diffs, fmt.Sprintf("missing %s %v", p.Name, p.Shape))
-		case !sameShape(s, p.Shape):
+		case !slices.Equal(s, p.Shape):
 			diffs = append(diffs, fmt.Sprintf("%s has shape %v, want %v", p.Name, s, p.Shape))
 		}
 	}
@@ -120,18 +121,6 @@ func Diff(params []model.Param, ts []torchpt.TensorInfo) []string {
 	}
 	sort.Strings(diffs)
 	return diffs
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Resolve picks the kind and configuration for a checkpoint's tensors from

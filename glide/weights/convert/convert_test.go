@@ -14,7 +14,7 @@ import (
 	"github.com/webglide/webglide/glide/model"
 	"github.com/webglide/webglide/glide/nn"
 	"github.com/webglide/webglide/glide/weights"
-	"github.com/webglide/webglide/glide/weights/f16"
+	"github.com/webglide/webglide/glide/f16"
 	"github.com/webglide/webglide/glide/weights/torchpt"
 )
 

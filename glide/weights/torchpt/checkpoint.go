@@ -31,7 +31,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/webglide/webglide/glide/weights/f16"
+	"github.com/webglide/webglide/glide/f16"
 )
 
 // TensorInfo describes one state_dict entry.

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/webglide/webglide/glide/detrand"
-	"github.com/webglide/webglide/glide/weights/f16"
+	"github.com/webglide/webglide/glide/f16"
 )
 
 const goldenDir = "../../../testdata/golden"
