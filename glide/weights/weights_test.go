@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/webglide/webglide/glide/nn"
 	"github.com/webglide/webglide/glide/f16"
+	"github.com/webglide/webglide/glide/nn"
 )
 
 type tensorSpec struct {

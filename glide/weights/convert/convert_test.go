@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/webglide/webglide/glide/detrand"
+	"github.com/webglide/webglide/glide/f16"
 	"github.com/webglide/webglide/glide/model"
 	"github.com/webglide/webglide/glide/nn"
 	"github.com/webglide/webglide/glide/weights"
-	"github.com/webglide/webglide/glide/f16"
 	"github.com/webglide/webglide/glide/weights/torchpt"
 )
 
