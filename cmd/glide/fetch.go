@@ -135,14 +135,13 @@ func fetchModels(ctx context.Context, o fetchOptions) error {
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return err
 	}
+	announcePlan(ctx, o)
 	for _, kind := range o.models {
 		file := checkpointFiles[kind]
 		bundle := filepath.Join(o.dir, kind)
-		if b, err := weights.Open(bundle); err == nil && b.Manifest.Kind == kind {
-			if err := b.Verify(); err == nil {
-				fmt.Fprintf(o.stderr, "fetch: %s: bundle %s is complete and verified, skipping\n", kind, bundle)
-				continue
-			}
+		if bundleReady(o, kind) {
+			fmt.Fprintf(o.stderr, "fetch: %s: bundle %s is complete and verified, skipping\n", kind, bundle)
+			continue
 		}
 		pt := filepath.Join(o.dir, file)
 		if _, err := os.Stat(pt); err != nil {
@@ -373,4 +372,54 @@ func (p *downloadBar) draw() {
 func (p *downloadBar) finish() {
 	p.draw()
 	fmt.Fprintln(p.w)
+}
+
+// bundleReady reports whether DIR/<kind> is a complete bundle that verifies.
+func bundleReady(o fetchOptions, kind string) bool {
+	b, err := weights.Open(filepath.Join(o.dir, kind))
+	return err == nil && b.Manifest.Kind == kind && b.Verify() == nil
+}
+
+// announcePlan tells, before anything is downloaded, which checkpoints will
+// be fetched and how many bytes that is (from HEAD requests; a server that
+// does not answer them gives "size unknown").
+func announcePlan(ctx context.Context, o fetchOptions) {
+	var total int64
+	var parts []string
+	unknown := false
+	for _, kind := range o.models {
+		file := checkpointFiles[kind]
+		if _, err := os.Stat(filepath.Join(o.dir, file)); err == nil || bundleReady(o, kind) {
+			continue
+		}
+		size := int64(-1)
+		req, err := http.NewRequestWithContext(ctx, http.MethodHead, o.baseURL+"/"+file, nil)
+		if err == nil {
+			if resp, err := o.client.Do(req); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK && resp.ContentLength >= 0 {
+					size = resp.ContentLength
+				}
+			}
+		}
+		if st, err := os.Stat(filepath.Join(o.dir, file+".part")); err == nil && size > 0 {
+			size = max(0, size-st.Size())
+		}
+		if size < 0 {
+			unknown = true
+			parts = append(parts, kind+" (size unknown)")
+			continue
+		}
+		total += size
+		parts = append(parts, fmt.Sprintf("%s %.2f GB", kind, float64(size)/1e9))
+	}
+	if len(parts) == 0 {
+		fmt.Fprintf(o.stderr, "fetch: nothing to download into %s\n", o.dir)
+		return
+	}
+	more := ""
+	if unknown {
+		more = " or more"
+	}
+	fmt.Fprintf(o.stderr, "fetch: will download %.2f GB%s into %s: %s\n", float64(total)/1e9, more, o.dir, strings.Join(parts, ", "))
 }

@@ -28,10 +28,24 @@ type flakyServer struct {
 	files  map[string][]byte
 	hits   map[string]int
 	ranges []string
+	heads  int
 }
 
 func (s *flakyServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := path.Base(r.URL.Path)
+	if r.Method == http.MethodHead {
+		// The size announcement before downloading; not a download.
+		s.mu.Lock()
+		data, ok := s.files[name]
+		s.heads++
+		s.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		return
+	}
 	s.mu.Lock()
 	data, ok := s.files[name]
 	s.hits[name]++
@@ -128,7 +142,7 @@ func TestFetchResumeAndConvert(t *testing.T) {
 	if resumed < len(want) {
 		t.Errorf("requests %v: want a Range resume per file", srv.ranges)
 	}
-	for _, s := range []string{"503", "retrying", "ETA", "MiB"} {
+	for _, s := range []string{"503", "retrying", "ETA", "MiB", "will download 0.02 GB"} {
 		if !strings.Contains(log.String(), s) {
 			t.Errorf("log lacks %q:\n%s", s, log.String())
 		}
