@@ -142,7 +142,7 @@ func TestFetchResumeAndConvert(t *testing.T) {
 	if resumed < len(want) {
 		t.Errorf("requests %v: want a Range resume per file", srv.ranges)
 	}
-	for _, s := range []string{"503", "retrying", "ETA", "MiB", "will download 0.02 GB"} {
+	for _, s := range []string{"503", "retrying", "ETA", "MiB", "will download 0.03 GB into", "base 0.02 GB, upsample 0.01 GB"} {
 		if !strings.Contains(log.String(), s) {
 			t.Errorf("log lacks %q:\n%s", s, log.String())
 		}
