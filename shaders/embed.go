@@ -40,3 +40,20 @@ func Names() []string {
 	sort.Strings(names)
 	return names
 }
+
+// Prelude returns the lines a host puts before a kernel's source to pick
+// its storage precision. Kernels written against the alias `st` (the
+// element type of activation and weight buffers) compile on both paths:
+//
+//	f32 path: alias st = f32;
+//	f16 path: enable f16; alias st = f16;   (needs the shader-f16 feature)
+//
+// Arithmetic inside the kernels is f32 either way (loads widen with
+// f32(...), stores narrow with st(...)); only storage changes. This is the
+// whole mechanism: one WGSL alias, no template language.
+func Prelude(f16 bool) string {
+	if f16 {
+		return "enable f16;\nalias st = f16;\n"
+	}
+	return "alias st = f32;\n"
+}

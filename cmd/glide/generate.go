@@ -227,21 +227,24 @@ func writePNG(path string, img image.Image, meta map[string]string) error {
 type progressBar struct {
 	w         io.Writer
 	stage     glide.Stage
-	stageFrom time.Time
+	stageFrom time.Time // when the current stage started
+	last      time.Time // when the last step finished
 }
 
-func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w} }
+func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w, stageFrom: time.Now()} }
 
 func (b *progressBar) update(p glide.Progress) {
 	if p.Stage != b.stage {
 		if b.stage != "" {
 			fmt.Fprintln(b.w)
+			b.stageFrom = b.last // the new stage started when the last one ended
 		}
-		b.stage, b.stageFrom = p.Stage, time.Now()
+		b.stage = p.Stage
 	}
 	const width = 30
 	filled := width * p.Step / max(p.Total, 1)
-	elapsed := time.Since(b.stageFrom).Seconds()
+	b.last = time.Now()
+	elapsed := b.last.Sub(b.stageFrom).Seconds()
 	rate := float64(p.Step) / max(elapsed, 1e-9)
 	left := time.Duration(float64(p.Total-p.Step)/max(rate, 1e-9)) * time.Second
 	fmt.Fprintf(b.w, "\r%-8s [%s%s] %3d/%-3d %6.2f steps/s  %s left ",

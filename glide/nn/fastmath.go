@@ -63,16 +63,18 @@ func silu(v float32) float32 {
 
 // siluSlice sets dst[i] = silu(src[i]).
 func siluSlice(dst, src []float32) {
-	affineSilu(dst, src, 0, 1, 0, true)
+	affineSilu(dst, src, 1, 0, 1, 0, true)
 }
 
-// affineSilu sets dst[i] = (src[i] − mean)·a + b, followed by silu when
-// act is set, each operation rounded to float32.
-func affineSilu(dst, src []float32, mean, a, b float32, act bool) {
+// affineSilu sets dst[i] = (src[i]·a + b)·a2 + b2, followed by silu when
+// act is set, each operation rounded to float32 (with a = a2 = 1 and
+// b = b2 = 0 the affine part is the identity).
+func affineSilu(dst, src []float32, a, b, a2, b2 float32, act bool) {
 	src = src[:len(dst)]
-	done := affineSiluVec(dst, src, mean, a, b, act)
+	done := affineSiluVec(dst, src, a, b, a2, b2, act)
 	for i := done; i < len(dst); i++ {
-		y := float32((src[i]-mean)*a) + b
+		y := float32(src[i]*a) + b
+		y = float32(y*a2) + b2
 		if act {
 			y = silu(y)
 		}
@@ -81,7 +83,7 @@ func affineSilu(dst, src []float32, mean, a, b float32, act bool) {
 }
 
 // softmax replaces row by softmax(row) in float32: e_j = exp(x_j − max),
-// y_j = e_j·(1/Σe), the sum accumulated in float64 and rounded.
+// y_j = e_j/Σe, the sum accumulated in float64 and rounded.
 func softmax(row []float32) {
 	m, done := maxVec(row)
 	for _, v := range row[done:] {
@@ -93,10 +95,10 @@ func softmax(row []float32) {
 		row[j] = e
 		sum += float64(e)
 	}
-	inv := 1 / float32(sum)
-	done = scaleVec(row, inv)
+	s := float32(sum)
+	done = divVec(row, s)
 	for j := done; j < len(row); j++ {
-		row[j] *= inv
+		row[j] /= s
 	}
 }
 

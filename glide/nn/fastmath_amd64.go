@@ -6,7 +6,7 @@ package nn
 // of 8 elements and returns how many it did; the Go code finishes the tail.
 // Without AVX2 they do nothing and the scalar loops do all the work.
 
-func affineSiluVec(dst, src []float32, mean, a, b float32, act bool) int {
+func affineSiluVec(dst, src []float32, a, b, a2, b2 float32, act bool) int {
 	n := len(dst) &^ 7
 	if !useAVX2 || n == 0 {
 		return 0
@@ -16,7 +16,7 @@ func affineSiluVec(dst, src []float32, mean, a, b float32, act bool) int {
 	if act {
 		flag = 1
 	}
-	affineSiluAVX2(&dst[0], &src[0], n, mean, a, b, flag)
+	affineSiluAVX2(&dst[0], &src[0], n, a, b, a2, b2, flag)
 	return n
 }
 
@@ -39,12 +39,12 @@ func expShiftSumVec(row []float32, m float32) (sum float64, done int) {
 	return expShiftSumAVX2(&row[0], n, m), n
 }
 
-func scaleVec(row []float32, s float32) int {
+func divVec(row []float32, s float32) int {
 	n := len(row) &^ 7
 	if !useAVX2 || n == 0 {
 		return 0
 	}
-	scaleAVX2(&row[0], n, s)
+	divAVX2(&row[0], n, s)
 	return n
 }
 
@@ -57,11 +57,11 @@ func sumSquaresVec(v []float32, k float32) (s, q float64, done int) {
 	return s, q, n
 }
 
-// affineSiluAVX2: dst[i] = (src[i] − mean)·a + b, then silu if act != 0;
+// affineSiluAVX2: dst[i] = (src[i]·a + b)·a2 + b2, then silu if act != 0;
 // n is a positive multiple of 8.
 //
 //go:noescape
-func affineSiluAVX2(dst, src *float32, n int, mean, a, b float32, act int)
+func affineSiluAVX2(dst, src *float32, n int, a, b, a2, b2 float32, act int)
 
 // maxAVX2 returns max(row[0:n]), n a positive multiple of 8.
 //
@@ -74,10 +74,10 @@ func maxAVX2(row *float32, n int) float32
 //go:noescape
 func expShiftSumAVX2(row *float32, n int, m float32) float64
 
-// scaleAVX2 sets row[i] *= s for i < n (a positive multiple of 8).
+// divAVX2 sets row[i] /= s for i < n (a positive multiple of 8).
 //
 //go:noescape
-func scaleAVX2(row *float32, n int, s float32)
+func divAVX2(row *float32, n int, s float32)
 
 // sumSquaresAVX2 returns Σ(v[i] − k) and Σ(v[i] − k)² in float64 for i < n
 // (a positive multiple of 8).

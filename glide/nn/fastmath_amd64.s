@@ -69,14 +69,15 @@ VEC8(signBit, $0x80000000)
 	VMULPS Y3, Y2, Y2 \
 	VMULPS Y1, Y2, Y0
 
-// func affineSiluAVX2(dst, src *float32, n int, mean, a, b float32, act int)
+// func affineSiluAVX2(dst, src *float32, n int, a, b, a2, b2 float32, act int)
 TEXT ·affineSiluAVX2(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), CX
-	VBROADCASTSS mean+24(FP), Y12
-	VBROADCASTSS a+28(FP), Y11
-	VBROADCASTSS b+32(FP), Y10
+	VBROADCASTSS a+24(FP), Y12
+	VBROADCASTSS b+28(FP), Y11
+	VBROADCASTSS a2+32(FP), Y10
+	VBROADCASTSS b2+36(FP), Y9
 	MOVQ act+40(FP), AX
 	VMOVUPS expLo<>(SB), Y15
 	VMOVUPS expHi<>(SB), Y14
@@ -85,10 +86,10 @@ TEXT ·affineSiluAVX2(SB), NOSPLIT, $0-48
 	JNZ silu
 
 affine:
-	VMOVUPS (SI), Y4
-	VSUBPS Y12, Y4, Y4
-	VMULPS Y11, Y4, Y4
-	VADDPS Y10, Y4, Y4
+	VMULPS (SI), Y12, Y4
+	VADDPS Y11, Y4, Y4
+	VMULPS Y10, Y4, Y4
+	VADDPS Y9, Y4, Y4
 	VMOVUPS Y4, (DI)
 	ADDQ $32, SI
 	ADDQ $32, DI
@@ -98,10 +99,10 @@ affine:
 	RET
 
 silu:
-	VMOVUPS (SI), Y4
-	VSUBPS Y12, Y4, Y4
-	VMULPS Y11, Y4, Y4
-	VADDPS Y10, Y4, Y4
+	VMULPS (SI), Y12, Y4
+	VADDPS Y11, Y4, Y4
+	VMULPS Y10, Y4, Y4
+	VADDPS Y9, Y4, Y4
 	VXORPS Y13, Y4, Y0
 	EXPF
 	VADDPS one<>(SB), Y0, Y0
@@ -165,13 +166,14 @@ exploop:
 	MOVSD X8, ret+24(FP)
 	RET
 
-// func scaleAVX2(row *float32, n int, s float32)
-TEXT ·scaleAVX2(SB), NOSPLIT, $0-20
+// func divAVX2(row *float32, n int, s float32)
+TEXT ·divAVX2(SB), NOSPLIT, $0-20
 	MOVQ row+0(FP), SI
 	MOVQ n+8(FP), CX
 	VBROADCASTSS s+16(FP), Y1
 scaleloop:
-	VMULPS (SI), Y1, Y0
+	VMOVUPS (SI), Y0
+	VDIVPS Y1, Y0, Y0
 	VMOVUPS Y0, (SI)
 	ADDQ $32, SI
 	SUBQ $8, CX

@@ -121,9 +121,9 @@ func TestFastLoops(t *testing.T) {
 		// affineSilu, with and without the SiLU.
 		for _, act := range []bool{false, true} {
 			dst := make([]float32, n)
-			affineSilu(dst, src, 0.25, 1.5, -0.5, act)
+			affineSilu(dst, src, 1.5, -0.5, 0.75, 0.125, act)
 			for i, v := range src {
-				want := float32((v-0.25)*1.5) + -0.5
+				want := float32(float32(float32(v*1.5)-0.5)*0.75) + 0.125
 				if act {
 					want = want / (1 + expf(-want))
 				}

@@ -9,14 +9,16 @@ import (
 // mean μ and biased variance σ² of its C/groups channels × all positions are
 // accumulated in float64 in one pass (sums of x − k and (x − k)², k the
 // group's first value, so the variance does not cancel) and rounded to
-// float32; then, in float32, one pass per channel applies
+// float32; then, in float32, one pass per channel applies, as PyTorch's
+// kernel and the reference's separate ops do,
 //
-//	y = (x − μ)·A[c] + B[c],  A = rstd·gamma·(1 + scale), B = beta·(1 + scale) + shift
-//	y = y·sigmoid(y)          (o.SiLU)
+//	y = x·a + b,   a = rstd·gamma[c], b = beta[c] − μ·a
+//	y = y·(1 + scale[n,c]) + shift[n,c]   (o.ScaleShift != nil)
+//	y = y·sigmoid(y)                      (o.SiLU)
 //
-// (without scale-shift, A = rstd·gamma and B = beta). A group is one task
-// when there are enough groups for the goroutines; otherwise every group is
-// cut into chunks for both the statistics and the normalisation.
+// A group is one task when there are enough groups for the goroutines;
+// otherwise every group is cut into chunks for both the statistics and the
+// normalisation.
 func (c *CPU) GroupNorm(x, gamma, beta *Tensor, o GroupNormOpts) *Tensor {
 	if len(x.Shape) < 2 {
 		panic(fmt.Sprintf("nn: GroupNorm of %s", ShapeString(x.Shape)))
@@ -43,15 +45,6 @@ func (c *CPU) GroupNorm(x, gamma, beta *Tensor, o GroupNormOpts) *Tensor {
 		return y
 	}
 
-	// coefs returns A and B of channel k of sample n (see above).
-	coefs := func(n, k int, rstd float32) (a, bb float32) {
-		a, bb = rstd*gd[k], bd[k]
-		if ss != nil {
-			scale1, shift := 1+ss[n*2*ch+k], ss[n*2*ch+ch+k]
-			a, bb = a*scale1, float32(bb*scale1)+shift
-		}
-		return a, bb
-	}
 	// apply normalises values [lo, hi) of group task (offsets in the group).
 	apply := func(task int, mean, rstd float32, lo, hi int) {
 		n, g := task/o.Groups, task%o.Groups
@@ -59,8 +52,14 @@ func (c *CPU) GroupNorm(x, gamma, beta *Tensor, o GroupNormOpts) *Tensor {
 		for lo < hi {
 			kk := lo / spatial // channel inside the group
 			end := min(hi, (kk+1)*spatial)
-			a, bb := coefs(n, g*cpg+kk, rstd)
-			affineSilu(yd[base+lo:base+end], xd[base+lo:base+end], mean, a, bb, o.SiLU)
+			k := g*cpg + kk
+			a := rstd * gd[k]
+			bb := bd[k] - float32(mean*a)
+			scale1, shift := float32(1), float32(0)
+			if ss != nil {
+				scale1, shift = 1+ss[n*2*ch+k], ss[n*2*ch+ch+k]
+			}
+			affineSilu(yd[base+lo:base+end], xd[base+lo:base+end], a, bb, scale1, shift, o.SiLU)
 			lo = end
 		}
 	}
