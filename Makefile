@@ -7,6 +7,12 @@
 #   test-wasm-chromium  GOOS=js GOARCH=wasm go test ./wasm/... in headless Chromium (SwiftShader, f32)
 #   test-wasm-deno      the same under Deno on Mesa lavapipe (shader-f16)
 #   test-e2e            Playwright + node --test (e2e/) against glide serve
+#
+# `make check-golden GOLDEN=DIR BACKEND=cpu-wasm|webgpu|webgpu-f16 [RUN=REGEXP]`
+# runs the golden checks inside wasm (wasm/cmd/checkgolden) on that device,
+# the fixtures served over HTTP by tools/checkgolden.mjs: cpu-wasm in Node,
+# webgpu in headless Chromium (SwiftShader, f32), webgpu-f16 in Deno
+# (lavapipe, shader-f16). Tolerance scales: wasm/cmd/internal/backend.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -21,6 +27,13 @@ ADDR   ?= 127.0.0.1:8080
 WASM_TEST_FLAGS ?= -count=1
 # Extra flags for the native `go test ./...`.
 TEST_FLAGS ?=
+# make check-golden: fixture folder, backend, case-name filter, and an
+# optional tolerance scale overriding the backend's own.
+GOLDEN    ?= testdata/golden
+BACKEND   ?= cpu-wasm
+RUN       ?=
+TOL_SCALE ?=
+CHECKGOLDEN_WASM := $(BUILD)/checkgolden.wasm
 
 # The go_js_wasm_exec wrappers; `go test` finds the one first on PATH.
 EXEC_CHROMIUM := $(CURDIR)/tools/wasmexec/chromium
@@ -33,7 +46,7 @@ endif
 
 TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-e2e
 
-.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check bench size clean
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden bench size clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -77,6 +90,11 @@ test-wasm-deno: deps ## wasm tests (./wasm/...) in Deno, WebGPU on Mesa lavapipe
 
 test-e2e: deps build ## browser end-to-end tests (e2e/*.test.mjs) against glide serve
 	node --test --test-timeout=120000 e2e/*.test.mjs
+
+check-golden: $(if $(filter cpu-wasm,$(BACKEND)),,deps) ## golden checks inside wasm: GOLDEN=DIR BACKEND=cpu-wasm|webgpu|webgpu-f16 [RUN=REGEXP] [TOL_SCALE=S]
+	GOOS=js GOARCH=wasm $(GO) build -o $(CHECKGOLDEN_WASM) ./wasm/cmd/checkgolden
+	node tools/checkgolden.mjs --golden '$(GOLDEN)' --backend '$(BACKEND)' --run '$(RUN)' \
+		--wasm $(CHECKGOLDEN_WASM) $(if $(TOL_SCALE),--tol-scale '$(TOL_SCALE)')
 
 check: ## quick static checks: gofmt, go vet (native and js/wasm), wasm cross-build, size
 	@bad=$$(find . -name '*.go' -not -path './node_modules/*' -not -path './build/*' -not -path './.git/*' -print0 | xargs -0 gofmt -l); \

@@ -8,12 +8,15 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 // startServer runs build/glide serve on a free port (the server picks it:
 // --addr 127.0.0.1:0) and resolves to {url, stop} once it printed its URL.
-export async function startServer() {
+// weights, if given, is a folder served under /weights/ (--weights).
+export async function startServer({ weights } = {}) {
   const bin = path.join(ROOT, 'build', 'glide');
   for (const f of [bin, path.join(ROOT, 'build', 'webglide.wasm')]) {
     if (!fs.existsSync(f)) throw new Error(`${f} is missing: run make build first`);
   }
-  const proc = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--root', ROOT], {
+  const args = ['serve', '--addr', '127.0.0.1:0', '--root', ROOT];
+  if (weights) args.push('--weights', weights);
+  const proc = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -1,6 +1,7 @@
 // WebGLIDE compute worker (a classic dedicated worker): loads Go's
 // wasm_exec.js and build/webglide.wasm (wasm/cmd/worker) and runs it. The
-// Go program talks to the page with postMessage.
+// Go program talks to the page with postMessage (protocol: see
+// wasm/cmd/worker/main_js.go); it posts {type: 'ready'} once it listens.
 
 importScripts('../build/wasm_exec.js');
 
@@ -12,5 +13,5 @@ async function run() {
 }
 
 run().catch((err) => {
-  self.postMessage({ type: 'error', kind: 'Internal', message: `Cannot start WebGLIDE: ${err.message || err}` });
+  self.postMessage({ type: 'fatal', kind: 'unknown', message: `Cannot start WebGLIDE: ${err.message || err}` });
 });

@@ -30,11 +30,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
 	root := fs.String("root", ".", "`folder` with index.html and site/ (the repository root)")
 	build := fs.String("build", "", "`folder` with webglide.wasm and wasm_exec.js (default ROOT/build)")
+	weightsDir := fs.String("weights", "", "weights `folder` (base/ and upsample/ bundles from glide fetch or glide convert) to serve under /weights/")
 	usage := func(w io.Writer) {
-		fmt.Fprintln(w, "usage: glide serve [--addr 127.0.0.1:8080] [--root DIR] [--build DIR]")
+		fmt.Fprintln(w, "usage: glide serve [--addr 127.0.0.1:8080] [--root DIR] [--build DIR] [--weights DIR]")
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Serves the WebGLIDE page, site/ and the built wasm (make wasm) and prints")
-		fmt.Fprintln(w, "the URL to open. Stops on Ctrl-C.")
+		fmt.Fprintln(w, "the URL to open. With --weights, also serves a weights folder under")
+		fmt.Fprintln(w, "/weights/ (the page's default; another URL: ?weights=URL). Stops on Ctrl-C.")
 		fmt.Fprintln(w)
 		fs.SetOutput(w)
 		fs.PrintDefaults()
@@ -54,7 +56,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	h, err := server.New(server.Config{Root: *root, Build: *build})
+	h, err := server.New(server.Config{Root: *root, Build: *build, Weights: *weightsDir})
 	if err != nil {
 		fmt.Fprintf(stderr, "glide serve: %v\n", err)
 		return 1

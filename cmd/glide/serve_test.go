@@ -17,6 +17,8 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"serve", "--bogus"}, 2, "", "usage: glide serve"},
 		{[]string{"serve", "extra"}, 2, "", "unexpected argument"},
 		{[]string{"serve", "--root", t.TempDir()}, 1, "", "no index.html"},
+		{[]string{"serve", "--help"}, 0, "--weights", ""},
+		{[]string{"serve", "--root", "../..", "--weights", "no/such/folder"}, 1, "", "weights folder no/such/folder does not exist"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(tc.args, &stdout, &stderr)

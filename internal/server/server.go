@@ -1,6 +1,8 @@
 // Package server is the HTTP handler behind `glide serve`: it serves the
 // page (index.html), the browser files (site/) and the built worker wasm
-// with Go's wasm_exec.js (build/), and nothing else of the repository.
+// with Go's wasm_exec.js (build/), and nothing else of the repository;
+// with Config.Weights, also a weights folder (base/ and upsample/ bundles)
+// under /weights/.
 //
 // It is plain net/http: http.ServeContent answers Range requests and
 // conditional GETs (Last-Modified), which weight bundles will rely on.
@@ -27,6 +29,9 @@ type Config struct {
 	// GOROOT, when set, is where a missing build/wasm_exec.js is taken
 	// from ($GOROOT/lib/wasm/wasm_exec.js).
 	GOROOT string
+	// Weights, when set, is a weights folder (base/, upsample/ bundles,
+	// as glide fetch or glide convert write them) served under /weights/.
+	Weights string
 }
 
 // Content types that must be exact: browsers compile wasm with
@@ -63,9 +68,15 @@ func ContentType(name string) string {
 //	/site/...           Root/site/...
 //	/build/webglide.wasm, /build/wasm_exec.js (and other build outputs)
 //	                    Build/...; wasm_exec.js falls back to GOROOT
+//	/weights/...        Weights/... (only with Config.Weights)
 func New(c Config) (http.Handler, error) {
 	if _, err := os.Stat(filepath.Join(c.Root, "index.html")); err != nil {
 		return nil, fmt.Errorf("server: %s has no index.html (run from the repository root or pass --root)", c.Root)
+	}
+	if c.Weights != "" {
+		if st, err := os.Stat(c.Weights); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("server: weights folder %s does not exist", c.Weights)
+		}
 	}
 	if c.Build == "" {
 		c.Build = filepath.Join(c.Root, "build")
@@ -87,7 +98,59 @@ func New(c Config) (http.Handler, error) {
 		serveFile(w, r, p)
 	})
 	mux.Handle("GET /build/", build)
+	if c.Weights != "" {
+		mux.Handle("GET /weights/", weights(c.Weights))
+		mux.HandleFunc("OPTIONS /weights/", func(w http.ResponseWriter, r *http.Request) {
+			cors(w)
+			w.Header().Set("Access-Control-Allow-Methods", "GET, HEAD")
+			w.Header().Set("Access-Control-Allow-Headers", "Range, If-None-Match, If-Modified-Since")
+			w.Header().Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+		})
+	}
 	return mux, nil
+}
+
+// weights serves a weights folder. Caching: shard names (NNNN.bin) do not
+// change when a bundle is re-converted, so nothing may be cached as
+// immutable; every file gets a validator (an ETag from size and
+// modification time, and Last-Modified) with "no-cache", so browsers keep
+// their copy and revalidate it with a cheap 304. Range requests are
+// answered (206) for resumable shard downloads. Any origin may read the
+// weights (the <glide-image> widget runs on other sites).
+func weights(dir string) http.Handler {
+	return http.StripPrefix("/weights/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cors(w)
+		name := path.Clean("/" + r.URL.Path)
+		if strings.HasSuffix(r.URL.Path, "/") || name == "/" {
+			http.NotFound(w, r)
+			return
+		}
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		f, err := os.Open(p)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil || st.IsDir() {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", ContentType(p))
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, st.Size(), st.ModTime().UnixNano()))
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		http.ServeContent(w, r, p, st.ModTime(), f)
+	}))
+}
+
+// cors lets pages of any origin read the response, including the headers
+// a ranged or revalidated download needs.
+func cors(w http.ResponseWriter) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified")
 }
 
 // goroot returns dir, else $GOROOT, else `go env GOROOT`, else "".

@@ -120,3 +120,67 @@ func TestNoIndex(t *testing.T) {
 		t.Error("New accepted a root without index.html")
 	}
 }
+
+func TestWeights(t *testing.T) {
+	root := tree(t)
+	wdir := t.TempDir()
+	os.MkdirAll(filepath.Join(wdir, "base"), 0o755)
+	os.WriteFile(filepath.Join(wdir, "base", "manifest.json"), []byte(`{"format":"webglide-bundle"}`), 0o644)
+	os.WriteFile(filepath.Join(wdir, "base", "0000.bin"), []byte("0123456789"), 0o644)
+
+	// Without Config.Weights there is no /weights/.
+	h, err := New(Config{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := get(t, h, "/weights/base/manifest.json"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("/weights/ without a weights folder: %d, want 404", res.StatusCode)
+	}
+	if _, err := New(Config{Root: root, Weights: filepath.Join(wdir, "nope")}); err == nil {
+		t.Error("New accepted a missing weights folder")
+	}
+
+	h, err = New(Config{Root: root, Weights: wdir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := get(t, h, "/weights/base/manifest.json")
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || string(body) != `{"format":"webglide-bundle"}` || res.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("manifest: %d %q %q", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != "no-cache" {
+		t.Errorf("Cache-Control %q, want no-cache", cc)
+	}
+	if res.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Error("no CORS header on weights")
+	}
+	res = get(t, h, "/weights/base/0000.bin", "Range", "bytes=2-4")
+	body, _ = io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusPartialContent || string(body) != "234" || res.Header.Get("Content-Range") != "bytes 2-4/10" {
+		t.Errorf("Range: %d %q %q", res.StatusCode, res.Header.Get("Content-Range"), body)
+	}
+	etag := res.Header.Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag on a shard")
+	}
+	if res := get(t, h, "/weights/base/0000.bin", "If-None-Match", etag); res.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidation with the ETag: %d, want 304", res.StatusCode)
+	}
+	for _, url := range []string{"/weights/base/", "/weights/", "/weights/base/missing.bin"} {
+		if res := get(t, h, url); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", url, res.StatusCode)
+		}
+	}
+	for _, url := range []string{"/weights/../secret.go", "/weights/..%2f..%2fsecret.go"} {
+		if res := get(t, h, url); res.StatusCode == http.StatusOK {
+			t.Errorf("GET %s: 200, want it refused", url)
+		}
+	}
+	req := httptest.NewRequest("OPTIONS", "/weights/base/0000.bin", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNoContent || !strings.Contains(rec.Header().Get("Access-Control-Allow-Headers"), "Range") {
+		t.Errorf("preflight: %d %v", rec.Code, rec.Header())
+	}
+}

@@ -14,13 +14,28 @@ import (
 // sample of positions (always including the corners).
 func Conformance(t *testing.T, dev nn.Device, tol Tolerances) {
 	t.Helper()
+	ConformanceOpts(t, dev, tol, Options{})
+}
+
+// Options adjust the suite for slow devices.
+type Options struct {
+	// Reduced shrinks the spatial sizes (and some batches) of the costly
+	// cases, Conv2D and Attention, by 4–16× in work while keeping the real
+	// channel counts, head layouts and text length. For CPU WebGPU
+	// adapters (SwiftShader runs 0.1–0.6 GFLOP/s).
+	Reduced bool
+}
+
+// ConformanceOpts is Conformance with options.
+func ConformanceOpts(t *testing.T, dev nn.Device, tol Tolerances, o Options) {
+	t.Helper()
 	t.Logf("device: %s", dev.Name())
 	t.Run("Upload", func(t *testing.T) { testUpload(t, dev, tol) })
-	t.Run("Conv2D", func(t *testing.T) { testConv2D(t, dev, tol) })
+	t.Run("Conv2D", func(t *testing.T) { testConv2D(t, dev, tol, o) })
 	t.Run("GroupNorm", func(t *testing.T) { testGroupNorm(t, dev, tol) })
 	t.Run("LayerNorm", func(t *testing.T) { testLayerNorm(t, dev, tol) })
 	t.Run("Linear", func(t *testing.T) { testLinear(t, dev, tol) })
-	t.Run("Attention", func(t *testing.T) { testAttention(t, dev, tol) })
+	t.Run("Attention", func(t *testing.T) { testAttention(t, dev, tol, o) })
 	t.Run("Elementwise", func(t *testing.T) { testElementwise(t, dev, tol) })
 	t.Run("Resample", func(t *testing.T) { testResample(t, dev, tol) })
 	t.Run("Layout", func(t *testing.T) { testLayout(t, dev, tol) })

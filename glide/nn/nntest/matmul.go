@@ -11,20 +11,25 @@ import (
 // larger output is checked on a sample of pixels (all output channels).
 const convTwinBudget = 100_000_000
 
-func testConv2D(t *testing.T, dev nn.Device, tol Tolerances) {
+func testConv2D(t *testing.T, dev nn.Device, tol Tolerances, o Options) {
 	for i, c := range []struct {
 		name                 string
 		b, ci, co, h, ks, pd int
 		bias, residual       bool
+		rb, rh               int // batch and size under Options.Reduced
 	}{
-		{"192to192_64x64_b2", 2, 192, 192, 64, 3, 1, true, true}, // 64×64 ResBlock conv (+ skip)
-		{"384to384_32x32", 1, 384, 384, 32, 3, 1, true, false},
-		{"768to768_8x8_b2", 2, 768, 768, 8, 3, 1, true, true},
-		{"1536to768_1x1_skip", 2, 1536, 768, 8, 1, 0, true, false}, // ResBlock skip conv after a concat
-		{"3to192_input", 2, 3, 192, 64, 3, 1, true, false},         // input_blocks.0
-		{"192to6_output", 1, 192, 6, 64, 3, 1, true, false},        // out.2
-		{"no_bias_5x7", 1, 4, 5, 5, 3, 1, false, false},
+		{"192to192_64x64_b2", 2, 192, 192, 64, 3, 1, true, true, 2, 16}, // 64×64 ResBlock conv (+ skip)
+		{"384to384_32x32", 1, 384, 384, 32, 3, 1, true, false, 1, 8},
+		{"768to768_8x8_b2", 2, 768, 768, 8, 3, 1, true, true, 1, 6},
+		{"1536to768_1x1_skip", 2, 1536, 768, 8, 1, 0, true, false, 2, 4}, // ResBlock skip conv after a concat
+		{"3to192_input", 2, 3, 192, 64, 3, 1, true, false, 2, 17},        // input_blocks.0
+		{"192to6_output", 1, 192, 6, 64, 3, 1, true, false, 1, 13},       // out.2
+		{"no_bias_5x7", 1, 4, 5, 5, 3, 1, false, false, 1, 5},
 	} {
+		if o.Reduced {
+			c.b, c.h = c.rb, c.rh
+			c.name += "_reduced"
+		}
 		t.Run(c.name, func(t *testing.T) {
 			g := newGen(100 + uint64(i))
 			x := g.normal(c.b*c.ci*c.h*c.h, 0, 1)
@@ -99,18 +104,24 @@ func testLinear(t *testing.T, dev nn.Device, tol Tolerances) {
 // attnTwinQueries is the number of query positions checked per case.
 const attnTwinQueries = 48
 
-func testAttention(t *testing.T, dev nn.Device, tol Tolerances) {
+func testAttention(t *testing.T, dev nn.Device, tol Tolerances, o Options) {
 	for i, c := range []struct {
 		name            string
 		b, width, heads int
 		hw              []int // spatial shape, T = Π hw
 		l               int   // text tokens, 0 = no encoder keys
+		rb              int   // batch under Options.Reduced
+		rhw             []int // spatial shape under Options.Reduced
 	}{
-		{"384_6h_32x32_text", 1, 384, 6, []int{32, 32}, 128},
-		{"768_12h_8x8_text", 2, 768, 12, []int{8, 8}, 128},
-		{"768_12h_8x8", 2, 768, 12, []int{8, 8}, 0},
-		{"64_1h_T5_L3", 1, 64, 1, []int{5}, 3}, // odd sizes
+		{"384_6h_32x32_text", 1, 384, 6, []int{32, 32}, 128, 1, []int{9, 9}},
+		{"768_12h_8x8_text", 2, 768, 12, []int{8, 8}, 128, 1, []int{5, 5}},
+		{"768_12h_8x8", 2, 768, 12, []int{8, 8}, 0, 2, []int{4, 4}},
+		{"64_1h_T5_L3", 1, 64, 1, []int{5}, 3, 1, []int{5}}, // odd sizes
 	} {
+		if o.Reduced {
+			c.b, c.hw = c.rb, c.rhw
+			c.name += "_reduced"
+		}
 		t.Run(c.name, func(t *testing.T) {
 			g := newGen(300 + uint64(i))
 			tt := 1
