@@ -5,7 +5,6 @@
 package backend
 
 import (
-	"errors"
 	"fmt"
 )
 
@@ -37,9 +36,6 @@ func TolScale(name string) (float64, error) {
 	}
 	return 0, fmt.Errorf("unknown backend %q (want one of %v)", name, Names)
 }
-
-// ErrNotBuilt means that this build has no WebGPU device yet.
-var ErrNotBuilt = errors.New("WebGPU device not available in this build yet (wasm/webgpu is not plugged in; use BACKEND=cpu-wasm)")
 
 // Info describes the chosen device for people.
 type Info struct {

@@ -7,14 +7,14 @@ import (
 	"github.com/webglide/webglide/glide"
 	"github.com/webglide/webglide/glide/nn"
 	"github.com/webglide/webglide/wasm/gpu"
+	"github.com/webglide/webglide/wasm/webgpu"
 )
 
 // newWebGPU makes the WebGPU device on adapter a, with shader-f16 kernels
-// when f16 is set. It is nil until wasm/webgpu exists.
-//
-// PLUG POINT: when wasm/webgpu is ready, this is the one line to change,
-// e.g. `var newWebGPU = webgpu.New` (adapting the signature if it differs).
-var newWebGPU func(a *gpu.Adapter, f16 bool) (nn.Device, error) = nil
+// when f16 is set and the device's start-up self-test accepts them.
+var newWebGPU = func(a *gpu.Adapter, f16 bool) (*webgpu.Device, error) {
+	return webgpu.NewOnAdapter(a, webgpu.Options{ForceF32: !f16})
+}
 
 // Open returns the device for backend name (Auto, CPUWasm, WebGPU,
 // WebGPUF16) and what was chosen. Auto never fails: without a usable
@@ -49,12 +49,6 @@ func Open(name string) (nn.Device, Info, error) {
 	if name == WebGPUF16 && !info.F16 {
 		return nil, info, glide.Errorf("device", glide.MissingFeature, "the WebGPU adapter (%s) has no shader-f16", info.Adapter)
 	}
-	if newWebGPU == nil {
-		if name == Auto {
-			return cpu(info, "the WebGPU device is not in this build yet")
-		}
-		return nil, info, &glide.Error{Op: "device", Kind: glide.Unsupported, Err: ErrNotBuilt}
-	}
 	dev, err := newWebGPU(a, f16)
 	if err != nil {
 		if name == Auto {
@@ -63,8 +57,11 @@ func Open(name string) (nn.Device, Info, error) {
 		return nil, info, err
 	}
 	info.Backend, info.Device = WebGPU, dev.Name()
-	if f16 {
+	if dev.F16() {
 		info.Backend = WebGPUF16
+	} else if name == WebGPUF16 {
+		dev.Close()
+		return nil, info, glide.Errorf("device", glide.MissingFeature, "the f16 path was refused on %s: %s", info.Adapter, dev.F16Refused())
 	}
 	info.Note = fmt.Sprintf("running on the GPU with WebGPU (%s)", dev.Name())
 	return dev, info, nil
