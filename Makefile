@@ -22,6 +22,8 @@ GO     ?= go
 BUILD  := build
 WASM   := $(BUILD)/webglide.wasm
 ADDR   ?= 127.0.0.1:8080
+# Where make run keeps the converted weight bundles (git-ignored).
+WEIGHTS ?= weights
 # Extra flags for the wasm `go test` runs. -count=1 because go test's cache
 # does not know the browser or the GPU driver the tests ran on.
 WASM_TEST_FLAGS ?= -count=1
@@ -44,9 +46,9 @@ ifndef XDG_RUNTIME_DIR
 export XDG_RUNTIME_DIR := $(shell mktemp -d)
 endif
 
-TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-e2e
+TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-golden-gpu test-e2e
 
-.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden bench size clean
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench size clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,7 +68,12 @@ wasm: ## build build/webglide.wasm and copy Go's wasm_exec.js beside it
 serve: build ## build, then serve the app on ADDR (default 127.0.0.1:8080)
 	$(BUILD)/glide serve --addr $(ADDR)
 
-run: serve ## build and serve the app (for now the same as serve)
+run: build ## fetch the official weights into WEIGHTS when missing (about 1.5 GB), build, and serve the app with them
+	@echo "make run: checking the GLIDE weights in $(WEIGHTS)/ (base and upsample; 'glide fetch' downloads only what is missing)"
+	@$(BUILD)/glide fetch --dir $(WEIGHTS) --models base,upsample || { \
+		echo "make run: could not get the weights (see above). Retry when online: the download resumes where it stopped."; \
+		echo "          Or serve without weights: $(BUILD)/glide serve --addr $(ADDR)"; exit 1; }
+	$(BUILD)/glide serve --addr $(ADDR) --weights $(WEIGHTS)
 
 test: deps ## install what is missing, then run every test part in order
 	@for t in $(TEST_PARTS); do \
@@ -96,6 +103,17 @@ check-golden: $(if $(filter cpu-wasm,$(BACKEND)),,deps) ## golden checks inside 
 	node tools/checkgolden.mjs --golden '$(GOLDEN)' --backend '$(BACKEND)' --run '$(RUN)' \
 		--wasm $(CHECKGOLDEN_WASM) $(if $(TOL_SCALE),--tol-scale '$(TOL_SCALE)')
 
+# The tiny model cases on both WebGPU paths. The sampling trajectories and
+# the full-size forwards take too long on CPU adapters for every run:
+# make check-golden-slow runs them.
+TINY_MODEL_CASES := ^tiny_.*_model$$
+test-golden-gpu: deps ## the tiny model golden cases on WebGPU: Chromium (f32) and Deno (f16)
+	$(MAKE) --no-print-directory check-golden BACKEND=webgpu RUN='$(TINY_MODEL_CASES)'
+	$(MAKE) --no-print-directory check-golden BACKEND=webgpu-f16 RUN='$(TINY_MODEL_CASES)'
+
+check-golden-slow: deps ## sampling trajectories and full-size forwards on BACKEND (slow on CPU adapters: tens of minutes)
+	$(MAKE) --no-print-directory check-golden BACKEND=$(BACKEND) RUN='^(tiny_sample_|full_)'
+
 check: ## quick static checks: gofmt, go vet (native and js/wasm), wasm cross-build, size
 	@bad=$$(find . -name '*.go' -not -path './node_modules/*' -not -path './build/*' -not -path './.git/*' -print0 | xargs -0 gofmt -l); \
 	if [ -n "$$bad" ]; then echo "gofmt: these files need formatting (gofmt -w):"; echo "$$bad"; exit 1; fi
@@ -104,8 +122,9 @@ check: ## quick static checks: gofmt, go vet (native and js/wasm), wasm cross-bu
 	GOOS=js GOARCH=wasm $(GO) build ./...
 	@$(MAKE) --no-print-directory size
 
-bench: ## benchmarks (placeholder: go test -bench over ./glide/...)
-	$(GO) test -run '^$$' -bench . ./glide/...
+bench: cli ## CPU benchmarks: kernel GFLOP/s (go test -bench ./glide/nn) and full-size forwards and steps (glide bench)
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./glide/nn/
+	$(BUILD)/glide bench --device cpu --model all
 
 size: wasm ## print the worker wasm's size, raw and gzip -9
 	@raw=$$(wc -c < $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"sync"
 	"syscall/js"
 	"time"
+	"unsafe"
 
 	"github.com/webglide/webglide/glide"
 	"github.com/webglide/webglide/glide/nn"
@@ -65,26 +65,33 @@ type Device struct {
 	table  js.Value // GPU objects by id
 	nextID int32
 
-	layouts map[string]*gpu.BindGroupLayout
-	playout map[string]*gpu.PipelineLayout
-	pipes   map[string]*pipeline
-	bgs     map[string]int32
+	layouts map[string]*layout
+	pipes   map[pipeKey]*pipeline
+	bgs     map[bgKey]int32
 	stats   Stats
 
-	pool  map[int][]*pbuf // free buffers by size class
-	guard bool            // fill the slack of new tensors with guardWord (tests)
+	// pool holds the free buffers by size class, each list sorted by
+	// decreasing id: getBuf takes the lowest id. Reuse then depends only
+	// on which buffers are free, not on the order they were released in,
+	// so a repeated op sequence gets the same buffers every time and its
+	// bind groups all hit the cache.
+	pool  map[int][]*pbuf
+	guard bool // fill the slack of new tensors with guardWord (tests)
 
-	cmds    []uint32
-	cmdB    []byte
-	uni     []byte
-	up      []byte
-	jsCmds  js.Value // Uint8Array
-	jsCmd32 js.Value // Uint32Array on the same memory
-	jsUni   js.Value // Uint8Array
-	jsUp    js.Value // Uint8Array
-	uniBuf  *pbuf
-	upBuf   *pbuf
-	dummy   *pbuf // bound where an optional input is absent
+	// Recording state of the current flush. Nothing here touches JS: the
+	// flush copies it over and makes the one encode call.
+	cmds     []uint32
+	uni      []byte // uniformArena bytes; uniLen of them used
+	uniLen   int
+	up       []byte
+	jsCmds   js.Value // Uint8Array
+	jsCmdLen int      // its length in bytes
+	jsCmd32  js.Value // Uint32Array on the same memory
+	jsUni    js.Value // Uint8Array
+	jsUp     js.Value // Uint8Array
+	uniBuf   *pbuf
+	upBuf    *pbuf
+	dummy    *pbuf // bound where an optional input is absent
 }
 
 var _ nn.Device = (*Device)(nil)
@@ -115,7 +122,43 @@ type pipeline struct {
 	id     int32
 	name   string
 	binds  string
-	layout *gpu.BindGroupLayout
+	layout *layout
+}
+
+// layout is a binding signature's bind-group and pipeline layouts; idx
+// numbers it for the bind-group cache keys.
+type layout struct {
+	bgl *gpu.BindGroupLayout
+	pl  *gpu.PipelineLayout
+	idx int32
+}
+
+// maxConsts is the most override constants a kernel is specialised on.
+const maxConsts = 4
+
+// kc is one override constant of a pipeline.
+type kc struct {
+	name string
+	v    float64
+}
+
+// pipeKey identifies a cached pipeline: the kernel, the precision path
+// and its override constants in the order the op passes them.
+type pipeKey struct {
+	name   string
+	f16    bool
+	n      int
+	consts [maxConsts]kc
+}
+
+// maxBinds is the most storage bindings a kernel has (sampler_step).
+const maxBinds = 7
+
+// bgKey identifies a cached bind group: the layout and the buffers bound
+// at 1..n (binding 0 is always the uniform arena).
+type bgKey struct {
+	layout int32
+	ids    [maxBinds]int32
 }
 
 // Test hooks.
@@ -233,11 +276,11 @@ func (d *Device) init() error {
 		d.encode = d.encode.Invoke()
 	}
 	d.table = js.Global().Get("Array").New()
-	d.layouts = map[string]*gpu.BindGroupLayout{}
-	d.playout = map[string]*gpu.PipelineLayout{}
-	d.pipes = map[string]*pipeline{}
-	d.bgs = map[string]int32{}
+	d.layouts = map[string]*layout{}
+	d.pipes = map[pipeKey]*pipeline{}
+	d.bgs = map[bgKey]int32{}
 	d.pool = map[int][]*pbuf{}
+	d.uni = make([]byte, uniformArena)
 	var err error
 	if d.uniBuf, err = d.newBuffer("uniform-arena", uniformArena, gpu.BufferUsageUniform|gpu.BufferUsageCopyDst); err != nil {
 		return err
@@ -255,6 +298,7 @@ func (d *Device) init() error {
 }
 
 func (d *Device) growCmds(words int) {
+	d.jsCmdLen = 4 * words
 	ab := js.Global().Get("ArrayBuffer").New(4 * words)
 	d.jsCmds = js.Global().Get("Uint8Array").New(ab)
 	d.jsCmd32 = js.Global().Get("Uint32Array").New(ab)
@@ -383,6 +427,7 @@ func (d *Device) getBuf(n int, label string) *pbuf {
 	}
 	if free := d.pool[c]; len(free) > 0 {
 		p := free[len(free)-1]
+		free[len(free)-1] = nil
 		d.pool[c] = free[:len(free)-1]
 		return p
 	}
@@ -394,7 +439,19 @@ func (d *Device) getBuf(n int, label string) *pbuf {
 	return p
 }
 
-func (d *Device) putBuf(p *pbuf) { d.pool[p.size] = append(d.pool[p.size], p) }
+// putBuf returns p to its size class, keeping the list sorted by
+// decreasing id (the lowest id is taken first).
+func (d *Device) putBuf(p *pbuf) {
+	free := d.pool[p.size]
+	i := len(free)
+	for i > 0 && free[i-1].id < p.id { // usually released near the top
+		i--
+	}
+	free = append(free, nil)
+	copy(free[i+1:], free[i:])
+	free[i] = p
+	d.pool[p.size] = free
+}
 
 // alloc makes an output tensor of the device's storage type.
 func (d *Device) alloc(label string, shape ...int) *nn.Tensor {
@@ -493,25 +550,22 @@ func (d *Device) write(p *pbuf, offset int, data []byte) {
 // flush encodes and submits everything recorded so far, in one JS call.
 func (d *Device) flush() {
 	if len(d.cmds) == 0 {
-		d.uni, d.up = d.uni[:0], d.up[:0]
+		d.uniLen, d.up = 0, d.up[:0]
 		return
 	}
 	defer func() {
-		d.cmds, d.uni, d.up = d.cmds[:0], d.uni[:0], d.up[:0]
+		d.cmds, d.uniLen, d.up = d.cmds[:0], 0, d.up[:0]
 	}()
 	if d.err != nil || d.closed {
 		return
 	}
-	if 4*len(d.cmds) > d.jsCmds.Length() {
+	if 4*len(d.cmds) > d.jsCmdLen {
 		d.growCmds(2 * len(d.cmds))
 	}
-	d.cmdB = d.cmdB[:0]
-	for _, w := range d.cmds {
-		d.cmdB = binary.LittleEndian.AppendUint32(d.cmdB, w)
-	}
-	js.CopyBytesToJS(d.jsCmds, d.cmdB)
-	if len(d.uni) > 0 {
-		js.CopyBytesToJS(d.jsUni, d.uni)
+	// wasm is little-endian: the words' memory is the bytes JS reads.
+	js.CopyBytesToJS(d.jsCmds, unsafe.Slice((*byte)(unsafe.Pointer(&d.cmds[0])), 4*len(d.cmds)))
+	if d.uniLen > 0 {
+		js.CopyBytesToJS(d.jsUni, d.uni[:d.uniLen])
 	}
 	if len(d.up) > 0 {
 		js.CopyBytesToJS(d.jsUp, d.up)
@@ -523,7 +577,7 @@ func (d *Device) flush() {
 		}
 	}()
 	d.encode.Invoke(d.gd.JSValue(), d.table, d.jsCmd32, len(d.cmds),
-		d.uniBuf.buf.JSValue(), d.jsUni, len(d.uni), d.upBuf.buf.JSValue(), d.jsUp, len(d.up), d.label+".step")
+		d.uniBuf.buf.JSValue(), d.jsUni, d.uniLen, d.upBuf.buf.JSValue(), d.jsUp, len(d.up), d.label+".step")
 }
 
 // Download implements nn.Device: it submits the pending work, reads t
@@ -598,22 +652,25 @@ var kernelBinds = map[string]string{
 	"sampler_step":    "rrrrrww",
 }
 
-// pipelineFor returns the cached pipeline of kernel name with the given
-// override constants, creating it on first use. A WGSL or pipeline error
-// becomes the sticky ShaderCompile error naming the kernel.
-func (d *Device) pipelineFor(name string, consts map[string]float64) *pipeline {
-	keys := make([]string, 0, len(consts))
-	for k := range consts {
-		keys = append(keys, k)
+// pipelineFor returns the cached pipeline of kernel name specialised on
+// the given override constants (at most maxConsts, always passed in the
+// same order by an op), creating it on first use. A WGSL or pipeline
+// error becomes the sticky ShaderCompile error naming the kernel.
+func (d *Device) pipelineFor(name string, consts ...kc) *pipeline {
+	if len(consts) > maxConsts {
+		panic("webgpu: too many override constants for " + name)
 	}
-	sort.Strings(keys)
-	key := fmt.Sprintf("%s|f16=%v", name, d.f16)
-	for _, k := range keys {
-		key += fmt.Sprintf("|%s=%v", k, consts[k])
-	}
+	key := pipeKey{name: name, f16: d.f16, n: len(consts)}
+	copy(key.consts[:], consts)
 	if p, ok := d.pipes[key]; ok {
 		return p
 	}
+	return d.newPipeline(key)
+}
+
+// newPipeline compiles the pipeline of key (pipelineFor's slow path).
+func (d *Device) newPipeline(key pipeKey) *pipeline {
+	name := key.name
 	if d.err != nil {
 		return nil
 	}
@@ -633,14 +690,21 @@ func (d *Device) pipelineFor(name string, consts map[string]float64) *pipeline {
 	if d.f16 {
 		label += ".f16"
 	}
-	cp, bgl, err := d.buildPipeline(label, src, binds, consts)
+	var consts map[string]float64
+	if key.n > 0 {
+		consts = map[string]float64{}
+		for _, c := range key.consts[:key.n] {
+			consts[c.name] = c.v
+		}
+	}
+	cp, l, err := d.buildPipeline(label, src, binds, consts)
 	if err != nil {
 		// A lost device fails pipeline creation too: report the loss then.
 		d.waitLost(200 * time.Millisecond)
 		d.fail(&glide.Error{Op: "webgpu: kernel " + name, Kind: glide.ShaderCompile, Err: err})
 		return nil
 	}
-	p := &pipeline{id: d.register(cp.JSValue()), name: name, binds: binds, layout: bgl}
+	p := &pipeline{id: d.register(cp.JSValue()), name: name, binds: binds, layout: l}
 	d.pipes[key] = p
 	return p
 }
@@ -648,9 +712,9 @@ func (d *Device) pipelineFor(name string, consts map[string]float64) *pipeline {
 // buildPipeline compiles a kernel inside a validation error scope, so a
 // WGSL error comes back here (as the kernel's error) rather than as an
 // uncaptured device error.
-func (d *Device) buildPipeline(label, src, binds string, consts map[string]float64) (*gpu.ComputePipeline, *gpu.BindGroupLayout, error) {
+func (d *Device) buildPipeline(label, src, binds string, consts map[string]float64) (*gpu.ComputePipeline, *layout, error) {
 	d.gd.PushErrorScope("validation")
-	cp, bgl, err := func() (*gpu.ComputePipeline, *gpu.BindGroupLayout, error) {
+	cp, l, err := func() (*gpu.ComputePipeline, *layout, error) {
 		mod, err := d.gd.CreateShaderModule(label, src)
 		if err != nil {
 			return nil, nil, err
@@ -660,24 +724,24 @@ func (d *Device) buildPipeline(label, src, binds string, consts map[string]float
 		} else if len(errs) > 0 {
 			return nil, nil, errors.New(strings.Join(errs, "\n"))
 		}
-		bgl, pl, err := d.layoutFor(binds)
+		l, err := d.layoutFor(binds)
 		if err != nil {
 			return nil, nil, err
 		}
-		cp, err := d.gd.CreateComputePipelineWithLayout(gpu.ComputePipelineDescriptor{Label: label, Module: mod, Constants: consts}, pl)
-		return cp, bgl, err
+		cp, err := d.gd.CreateComputePipelineWithLayout(gpu.ComputePipelineDescriptor{Label: label, Module: mod, Constants: consts}, l.pl)
+		return cp, l, err
 	}()
 	if serr := d.gd.PopErrorScope(); err == nil && serr != nil {
 		err = serr
 	}
-	return cp, bgl, err
+	return cp, l, err
 }
 
 // layoutFor returns the bind-group and pipeline layouts of a binding
 // signature: binding 0 a uniform with a dynamic offset, then storage.
-func (d *Device) layoutFor(binds string) (*gpu.BindGroupLayout, *gpu.PipelineLayout, error) {
+func (d *Device) layoutFor(binds string) (*layout, error) {
 	if l, ok := d.layouts[binds]; ok {
-		return l, d.playout[binds], nil
+		return l, nil
 	}
 	es := []gpu.BindGroupLayoutEntry{{Binding: 0, Type: gpu.BindingUniform, HasDynamicOffset: true}}
 	for i, c := range binds {
@@ -689,25 +753,31 @@ func (d *Device) layoutFor(binds string) (*gpu.BindGroupLayout, *gpu.PipelineLay
 	}
 	bgl, err := d.gd.CreateBindGroupLayout(d.label+".layout."+binds, es)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	pl, err := d.gd.CreatePipelineLayout(d.label+".pipeline-layout."+binds, bgl)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	d.layouts[binds], d.playout[binds] = bgl, pl
-	return bgl, pl, nil
+	l := &layout{bgl: bgl, pl: pl, idx: int32(len(d.layouts))}
+	d.layouts[binds] = l
+	return l, nil
 }
 
 // dispatch records one dispatch of p with uniforms params (32-bit words)
-// and the storage buffers bufs (in binding order).
+// and the storage buffers bufs (in binding order). Once p's bind group
+// for these buffers is cached it makes no JS call and allocates nothing.
 func (d *Device) dispatch(p *pipeline, label string, params []uint32, bufs []*pbuf, x, y, z int) {
 	if p == nil || d.err != nil {
 		return
 	}
-	for _, b := range bufs {
+	key := bgKey{layout: p.layout.idx}
+	for i, b := range bufs {
 		if b == nil {
 			return
+		}
+		if i < maxBinds {
+			key.ids[i] = b.id
 		}
 	}
 	if len(bufs) != len(p.binds) {
@@ -716,44 +786,46 @@ func (d *Device) dispatch(p *pipeline, label string, params []uint32, bufs []*pb
 	if x > maxDispatchDim || y > maxDispatchDim || z > maxDispatchDim {
 		panic(fmt.Sprintf("webgpu: %s: dispatch %d×%d×%d exceeds %d", p.name, x, y, z, maxDispatchDim))
 	}
+	if 4*len(params) > uniformSlot {
+		panic(fmt.Sprintf("webgpu: %s: %d parameter words", p.name, len(params)))
+	}
 	if x == 0 || y == 0 || z == 0 {
 		return
 	}
-	var kb strings.Builder
-	fmt.Fprintf(&kb, "%d", p.id)
-	for _, b := range bufs {
-		fmt.Fprintf(&kb, ",%d", b.id)
-	}
-	key := kb.String()
 	bg, ok := d.bgs[key]
 	if ok {
 		d.stats.BindGroupHits++
-	} else {
-		d.stats.BindGroupMisses++
-		es := []gpu.BindGroupEntry{{Binding: 0, Buffer: d.uniBuf.buf, Size: uniformSlot}}
-		for i, b := range bufs {
-			es = append(es, gpu.BindGroupEntry{Binding: i + 1, Buffer: b.buf})
-		}
-		g, err := d.gd.CreateBindGroupWithLayout(d.label+"."+p.name+"."+label, p.layout, es)
-		if err != nil {
-			d.fail(kindErr(glide.KindUnknown, "createBindGroup %s: %v", p.name, err))
-			return
-		}
-		bg = d.register(g.JSValue())
-		d.bgs[key] = bg
+	} else if bg, ok = d.newBindGroup(p, label, bufs, key); !ok {
+		return
 	}
-	if len(d.uni)+d.slot > uniformArena {
+	if d.uniLen+d.slot > uniformArena {
 		d.flush()
 	}
-	off := len(d.uni)
-	for _, w := range params {
-		d.uni = binary.LittleEndian.AppendUint32(d.uni, w)
+	off := d.uniLen
+	for i, w := range params {
+		binary.LittleEndian.PutUint32(d.uni[off+4*i:], w)
 	}
-	for len(d.uni) < off+d.slot {
-		d.uni = append(d.uni, 0)
-	}
+	d.uniLen += d.slot
 	d.cmds = append(d.cmds, 1, uint32(p.id), uint32(bg), uint32(off), uint32(x), uint32(y), uint32(z))
 	d.stats.Dispatches++
+}
+
+// newBindGroup creates and caches the bind group of key (dispatch's slow
+// path).
+func (d *Device) newBindGroup(p *pipeline, label string, bufs []*pbuf, key bgKey) (int32, bool) {
+	d.stats.BindGroupMisses++
+	es := []gpu.BindGroupEntry{{Binding: 0, Buffer: d.uniBuf.buf, Size: uniformSlot}}
+	for i, b := range bufs {
+		es = append(es, gpu.BindGroupEntry{Binding: i + 1, Buffer: b.buf})
+	}
+	g, err := d.gd.CreateBindGroupWithLayout(d.label+"."+p.name+"."+label, p.layout.bgl, es)
+	if err != nil {
+		d.fail(kindErr(glide.KindUnknown, "createBindGroup %s: %v", p.name, err))
+		return 0, false
+	}
+	bg := d.register(g.JSValue())
+	d.bgs[key] = bg
+	return bg, true
 }
 
 // grid spreads n workgroups over x (≤ 65535) and y; kernels index

@@ -1,0 +1,123 @@
+package webgpu
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/webglide/webglide/glide/model"
+	"github.com/webglide/webglide/glide/nn"
+)
+
+// envRecordBench makes TestRecordOverhead enforce its time budget
+// (GLIDE_RECORD_BENCH=1) and take more samples; without it the test
+// still runs (it is quick) and only reports.
+const envRecordBench = "GLIDE_RECORD_BENCH"
+
+// recordBudget is the Go-side recording cost allowed per dispatch: 2 ms
+// for a ~340-dispatch base step.
+const recordBudget = 5 * time.Microsecond
+
+// recordModel is the base model's layout (channel multipliers, res blocks,
+// attention resolutions: the same op sequence, 339 dispatches at batch 2)
+// with narrow layers and a small text encoder, so that weights are cheap
+// and a software adapter runs a forward quickly.
+func recordModel(t *testing.T, d *Device) (*model.Model, *model.Text) {
+	t.Helper()
+	cfg, err := model.Preset("base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.NumChannels, cfg.NumHeadChannels = 32, 16
+	cfg.XFWidth, cfg.XFLayers, cfg.XFHeads = 32, 1, 2
+	w, err := model.LoadWeights(d, cfg, func(p model.Param) ([]float32, error) {
+		return ramp(p.Numel(), 0.02), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.New(d, cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := make([]int32, 2*cfg.TextCtx)
+	mask := make([]bool, len(tokens))
+	for i := range tokens {
+		tokens[i] = int32(i % 50)
+		mask[i] = i%cfg.TextCtx < 10
+	}
+	text, err := m.EncodeText(tokens, mask, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, text
+}
+
+// TestRecordOverhead times the Go side of a base-layout forward: the ops'
+// recording (Forward without Sync, after warm-up so that every pipeline
+// and bind group is cached) and, separately, the flush (the one JS call
+// that encodes and submits the step). The image is 16×16 so the adapter's
+// work does not matter; the op sequence is the 64×64 one.
+func TestRecordOverhead(t *testing.T) {
+	d := newDevice(t, Options{})
+	m, text := recordModel(t, d)
+	defer m.Release()
+	defer text.Release(d)
+	const B, HW = 2, 16
+	x := d.Upload(ramp(B*3*HW*HW, 1), B, 3, HW, HW)
+	defer d.Release(x)
+	ts := []float32{500, 500}
+	forward := func() *nn.Tensor {
+		out, err := m.Forward(x, ts, text, model.Inputs{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for range 3 { // warm-up: pipelines, bind groups, pool
+		d.Release(forward())
+		if err := d.Sync(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := 10
+	if os.Getenv(envRecordBench) == "1" {
+		runs = 40
+	}
+	if v, err := strconv.Atoi(os.Getenv("GLIDE_RECORD_RUNS")); err == nil && v > 0 {
+		runs = v
+	}
+	var rec, flush time.Duration
+	best := time.Duration(1 << 62)
+	before := d.Stats()
+	for range runs {
+		t0 := time.Now()
+		out := forward()
+		t1 := time.Now()
+		d.flush()
+		t2 := time.Now()
+		rec += t1.Sub(t0)
+		flush += t2.Sub(t1)
+		best = min(best, t1.Sub(t0))
+		d.Release(out)
+		if err := d.Sync(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := d.Stats()
+	n := (after.Dispatches - before.Dispatches) / runs
+	misses := after.BindGroupMisses - before.BindGroupMisses
+	perRec := rec / time.Duration(runs)
+	perDispatch := perRec / time.Duration(max(n, 1))
+	t.Logf("RESULT record_ms=%.3f best_ms=%.3f flush_ms=%.3f dispatches=%d ns_per_dispatch=%d bindgroup_misses=%d buffers_created=%d (%s, %d runs)",
+		float64(perRec.Microseconds())/1000, float64(best.Microseconds())/1000,
+		float64((flush/time.Duration(runs)).Microseconds())/1000, n, perDispatch.Nanoseconds(),
+		misses, after.BuffersCreated-before.BuffersCreated, d.Name(), runs)
+	if misses != 0 {
+		t.Errorf("%d bind-group misses after warm-up, want 0", misses)
+	}
+	if os.Getenv(envRecordBench) == "1" && best/time.Duration(max(n, 1)) > recordBudget {
+		t.Errorf("recording takes %v per dispatch (best run), budget %v", best/time.Duration(max(n, 1)), recordBudget)
+	}
+}
