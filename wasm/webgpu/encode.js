@@ -22,14 +22,15 @@
   if (upLen > 0) q.writeBuffer(upBuf, 0, up, 0, upLen);
   const enc = device.createCommandEncoder({ label });
   let pass = null;
-  const off = [0];
+  let pipe = -1; // the pass's current pipeline: consecutive dispatches of one kernel set it once
   for (let i = 0; i < ncmd;) {
     switch (cmds[i]) {
       case 1:
-        if (pass === null) pass = enc.beginComputePass({ label });
-        pass.setPipeline(table[cmds[i + 1]]);
-        off[0] = cmds[i + 3];
-        pass.setBindGroup(0, table[cmds[i + 2]], off);
+        if (pass === null) { pass = enc.beginComputePass({ label }); pipe = -1; }
+        if (cmds[i + 1] !== pipe) { pipe = cmds[i + 1]; pass.setPipeline(table[pipe]); }
+        // The dynamic offset straight from cmds (the Uint32Array overload):
+        // no array to build or convert per dispatch.
+        pass.setBindGroup(0, table[cmds[i + 2]], cmds, i + 3, 1);
         pass.dispatchWorkgroups(cmds[i + 4], cmds[i + 5], cmds[i + 6]);
         i += 7;
         break;
