@@ -244,12 +244,24 @@ func (p *Pipeline) Generate(ctx context.Context, opts Options) (*Result, error) 
 	return res, nil
 }
 
-// onStep adapts the sampler's per-step callback to Options.Progress.
+// onStep adapts the sampler's per-step callback to Options.Progress. On a
+// device that queues work (a GPU), it first waits for the step to finish:
+// otherwise the loop would record all steps in a moment, progress would
+// run ahead of the GPU, and a cancel would only arrive after all the work.
 func (p *Pipeline) onStep(stage Stage, opts Options) func(diffusion.Step) error {
-	if opts.Progress == nil {
+	syncer, _ := p.Device.(nn.Syncer)
+	if opts.Progress == nil && syncer == nil {
 		return nil
 	}
 	return func(s diffusion.Step) error {
+		if syncer != nil {
+			if err := syncer.Sync(); err != nil {
+				return err
+			}
+		}
+		if opts.Progress == nil {
+			return nil
+		}
 		pr := Progress{Stage: stage, Step: s.Index + 1, Total: s.Total}
 		if opts.PreviewEvery > 0 && (pr.Step%opts.PreviewEvery == 0 || pr.Step == pr.Total) {
 			x0, err := p.Device.Download(s.X0)

@@ -162,3 +162,25 @@ func TestQuantize8(t *testing.T) {
 		t.Errorf("ends: %v", got[:2])
 	}
 }
+
+// syncCounter is a CPU device that claims to queue work, counting syncs.
+type syncCounter struct {
+	*nn.CPU
+	syncs int
+}
+
+func (s *syncCounter) Sync() error { s.syncs++; return nil }
+
+// On a device that queues work the pipeline waits for every step, so that
+// progress and cancellation follow the device.
+func TestGenerateSyncsEveryStep(t *testing.T) {
+	p := tinyPipeline(t)
+	dev := &syncCounter{CPU: p.Device.(*nn.CPU)}
+	p.Device = dev
+	if _, err := p.Generate(context.Background(), quickOptions("x", 2)); err != nil {
+		t.Fatal(err)
+	}
+	if dev.syncs != 4+2 {
+		t.Errorf("%d syncs, want one per step (6)", dev.syncs)
+	}
+}

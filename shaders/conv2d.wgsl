@@ -1,24 +1,31 @@
 // conv2d: 2-D convolution, stride 1, zero padding, with the bias and the
 // residual add fused into the epilogue. Implicit GEMM: M = output channels,
-// N = output pixels of one sample, K = Ci·ks·ks; the ks×ks input windows are
-// gathered straight into workgroup memory (no im2col buffer).
+// N = output pixels of one sample, K = Ci·KS·KS; the KS×KS input windows
+// are gathered straight into workgroup memory (no im2col buffer).
 //
 // Go twin: nn.CPU.Conv2D:
 //
 //	y[n,o,i,j] = b[o] + Σ_{c,u,v} w[o,c,u,v]·x[n,c,i+u−pad,j+v−pad] (+ res[n,o,i,j])
 //
-// Tiling: a workgroup of 64 invocations (8×8) computes a 32-channel ×
-// 32-pixel tile; each invocation holds 4 channels × 4 pixels in four named
-// vec4 accumulators (acc_r holds channel ty·4+r, component s pixel tx+8s).
-// K advances 16 at a time through two 16×32 f32 tiles in workgroup memory.
-// Dispatch: (ceil(OH·OW/32), ceil(Co/32), B). Accumulation is f32.
+// Specialised on the kernel size KS (an override: 1 and 3 in GLIDE), so
+// the (c, u, v) split of a K index divides by constants.
+//
+// Tiling: a workgroup of 256 invocations (16×16) computes a 64-channel ×
+// 64-pixel tile; each invocation holds 4 channels × 4 consecutive pixels in
+// four named vec4 accumulators (acc_r: channel ty·4+r, component s: pixel
+// tx·4+s). K advances 16 at a time through a 16×64 weight tile and a 16×64
+// input tile in workgroup memory; while a step computes, each invocation
+// already holds the next step's 4 weights and 4 inputs in registers (they
+// were loaded before the step's arithmetic). A loading invocation's
+// pixels are fixed, so their (row, column) are computed once.
+// Dispatch: (ceil(OH·OW/64), ceil(Co/64), B). Accumulation is f32.
 
 struct Params {
   ci: u32,    // input channels
   h: u32,     // input height
   w: u32,     // input width
   co: u32,    // output channels
-  ks: u32,    // kernel size (square)
+  ks: u32,    // kernel size (square); equals the override KS
   pad: i32,   // zero padding on every side
   oh: u32,    // output height = h + 2·pad − ks + 1
   ow: u32,    // output width
@@ -32,64 +39,119 @@ struct Params {
 @group(0) @binding(4) var<storage, read> res: array<st>; // (B, Co, OH, OW) or a dummy when bit 1 is clear
 @group(0) @binding(5) var<storage, read_write> y: array<st>; // (B, Co, OH, OW)
 
-const TM: u32 = 32u; // output channels per tile
-const TN: u32 = 32u; // output pixels per tile
+override KS: u32 = 3; // kernel size
+override KK: u32 = KS * KS;
+
+const TM: u32 = 64u; // output channels per tile
+const TN: u32 = 64u; // output pixels per tile
 const TK: u32 = 16u; // reduction depth per step
 
-var<workgroup> wtile: array<f32, 512>; // [TK][TM]: weights of the tile's channels
-var<workgroup> xtile: array<f32, 512>; // [TK][TN]: gathered input windows
+var<workgroup> wtile: array<f32, 1024>; // [TK][TM]: weights of the tile's channels
+var<workgroup> xtile: array<f32, 1024>; // [TK][TN]: gathered input windows
 
-@compute @workgroup_size(64)
+// xAt is input value (i, j) of channel base cb, or 0 outside the image.
+fn xAt(cb: u32, i: i32, j: i32, ok: bool) -> f32 {
+  if (ok && i >= 0 && i < i32(params.h) && j >= 0 && j < i32(params.w)) {
+    return f32(x[cb + u32(i) * params.w + u32(j)]);
+  }
+  return 0.0;
+}
+
+// loadX gathers K index k for the loader's 4 pixels (window origins pi,
+// pj with the padding applied; pin: the pixel exists).
+fn loadX(k: u32, K: u32, xbase: u32, pi: vec4<i32>, pj: vec4<i32>, pin: vec4<bool>) -> vec4<f32> {
+  let c = k / KK;
+  let rem = k % KK;
+  let u = i32(rem / KS);
+  let v = i32(rem % KS);
+  let cb = xbase + c * params.h * params.w;
+  let ok = k < K;
+  return vec4<f32>(xAt(cb, pi.x + u, pj.x + v, ok && pin.x), xAt(cb, pi.y + u, pj.y + v, ok && pin.y),
+                   xAt(cb, pi.z + u, pj.z + v, ok && pin.z), xAt(cb, pi.w + u, pj.w + v, ok && pin.w));
+}
+
+// wAt is weight k of the row starting at wrow, or 0 past the row or the channels.
+fn wAt(wrow: u32, k: u32, K: u32, ok: bool) -> f32 {
+  if (ok && k < K) {
+    return f32(wt[wrow + k]);
+  }
+  return 0.0;
+}
+
+fn loadW(wrow: u32, k: u32, K: u32, ok: bool) -> vec4<f32> {
+  return vec4<f32>(wAt(wrow, k, K, ok), wAt(wrow, k + 1u, K, ok), wAt(wrow, k + 2u, K, ok), wAt(wrow, k + 3u, K, ok));
+}
+
+// put stores output pixel p of row base yb (bias bo, residual per flags).
+fn put(yb: u32, p: u32, ohw: u32, v: f32) {
+  if (p < ohw) {
+    var r = v;
+    if ((params.flags & 2u) != 0u) {
+      r += f32(res[yb + p]);
+    }
+    y[yb + p] = st(r);
+  }
+}
+
+@compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let n = wid.z;
   let p0 = wid.x * TN;
   let o0 = wid.y * TM;
   let ohw = params.oh * params.ow;
-  let kk2 = params.ks * params.ks;
-  let K = params.ci * kk2;
-  let tx = li % 8u;
-  let ty = li / 8u;
+  let K = params.ci * KK;
   let xbase = n * params.ci * params.h * params.w;
+
+  // Compute roles.
+  let tx = li % 16u; // pixels tx·4 .. tx·4+3
+  let ty = li / 16u; // channels ty·4 .. ty·4+3
+
+  // Input loader: row lk (a K index within the step) of pixels lq·4 .. +3;
+  // their window origins are fixed for the whole reduction.
+  let lk = li / 16u;
+  let lq = li % 16u;
+  let lp = vec4<u32>(p0 + lq * 4u) + vec4<u32>(0u, 1u, 2u, 3u);
+  let pin = lp < vec4<u32>(ohw);
+  let pi = vec4<i32>(lp / params.ow) - params.pad;
+  let pj = vec4<i32>(lp % params.ow) - params.pad;
+  // Weight loader: channel lm, K indices lkw .. lkw+3 of the step.
+  let lm = li / 4u;
+  let lkw = (li % 4u) * 4u;
+  let wrow = (o0 + lm) * K;
+  let wok = o0 + lm < params.co;
 
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
 
+  var xr = loadX(lk, K, xbase, pi, pj, pin);
+  var wr = loadW(wrow, lkw, K, wok);
+
   for (var k0 = 0u; k0 < K; k0 += TK) {
-    for (var r = 0u; r < 8u; r++) {
-      let e = r * 64u + li; // 0..511
-      // Weights: row m (channel) of TK consecutive k, read along k.
-      let m = e / TK;
-      let kw = e % TK;
-      var wv = 0.0;
-      if (o0 + m < params.co && k0 + kw < K) {
-        wv = f32(wt[(o0 + m) * K + k0 + kw]);
-      }
-      wtile[kw * TM + m] = wv;
-      // Input windows: row kx (a (c, u, v) triple) of TN pixels.
-      let kx = e / TN;
-      let q = e % TN;
-      let k = k0 + kx;
-      let p = p0 + q;
-      var xv = 0.0;
-      if (k < K && p < ohw) {
-        let c = k / kk2;
-        let rem = k % kk2;
-        let i = i32(p / params.ow) + i32(rem / params.ks) - params.pad;
-        let j = i32(p % params.ow) + i32(rem % params.ks) - params.pad;
-        if (i >= 0 && i < i32(params.h) && j >= 0 && j < i32(params.w)) {
-          xv = f32(x[xbase + (c * params.h + u32(i)) * params.w + u32(j)]);
-        }
-      }
-      xtile[kx * TN + q] = xv;
-    }
+    let xs = lk * TN + lq * 4u;
+    xtile[xs] = xr.x;
+    xtile[xs + 1u] = xr.y;
+    xtile[xs + 2u] = xr.z;
+    xtile[xs + 3u] = xr.w;
+    wtile[lkw * TM + lm] = wr.x;
+    wtile[(lkw + 1u) * TM + lm] = wr.y;
+    wtile[(lkw + 2u) * TM + lm] = wr.z;
+    wtile[(lkw + 3u) * TM + lm] = wr.w;
     workgroupBarrier();
+
+    // Load the next step while this one computes.
+    let k1 = k0 + TK;
+    if (k1 < K) {
+      xr = loadX(k1 + lk, K, xbase, pi, pj, pin);
+      wr = loadW(wrow, k1 + lkw, K, wok);
+    }
+
     for (var kk = 0u; kk < TK; kk++) {
       let wa = kk * TM + ty * 4u;
       let a = vec4<f32>(wtile[wa], wtile[wa + 1u], wtile[wa + 2u], wtile[wa + 3u]);
-      let xb = kk * TN + tx;
-      let b = vec4<f32>(xtile[xb], xtile[xb + 8u], xtile[xb + 16u], xtile[xb + 24u]);
+      let xb = kk * TN + tx * 4u;
+      let b = vec4<f32>(xtile[xb], xtile[xb + 1u], xtile[xb + 2u], xtile[xb + 3u]);
       acc0 += a.x * b;
       acc1 += a.y * b;
       acc2 += a.z * b;
@@ -98,6 +160,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     workgroupBarrier();
   }
 
+  let pb = p0 + tx * 4u;
   for (var r = 0u; r < 4u; r++) {
     let o = o0 + ty * 4u + r;
     if (o >= params.co) {
@@ -110,20 +173,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       case 2u: { acc = acc2; }
       default: { acc = acc3; }
     }
-    var bo = 0.0;
     if ((params.flags & 1u) != 0u) {
-      bo = f32(bias[o]);
+      acc += vec4<f32>(f32(bias[o]));
     }
-    for (var s = 0u; s < 4u; s++) {
-      let p = p0 + tx + 8u * s;
-      if (p < ohw) {
-        let yi = (n * params.co + o) * ohw + p;
-        var v = acc[s] + bo;
-        if ((params.flags & 2u) != 0u) {
-          v += f32(res[yi]);
-        }
-        y[yi] = st(v);
-      }
-    }
+    let yb = (n * params.co + o) * ohw;
+    put(yb, pb, ohw, acc.x);
+    put(yb, pb + 1u, ohw, acc.y);
+    put(yb, pb + 2u, ohw, acc.z);
+    put(yb, pb + 3u, ohw, acc.w);
   }
 }

@@ -102,6 +102,14 @@ type Device interface {
 	SamplerStep(x, out, noise *Tensor, c StepCoefs, known *Known) (next, x0 *Tensor)
 }
 
+// Syncer is implemented by devices that queue work asynchronously (GPUs).
+// Sync submits the queued work and waits until the device has finished it;
+// the pipeline calls it once per sampling step so that progress reports
+// and cancellation follow the device rather than the recording of work.
+type Syncer interface {
+	Sync() error
+}
+
 // GroupNormOpts are the options of Device.GroupNorm.
 type GroupNormOpts struct {
 	Groups     int     // 32 in GLIDE

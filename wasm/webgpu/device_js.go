@@ -66,7 +66,7 @@ type Device struct {
 	nextID int32
 
 	layouts map[string]*layout
-	pipes   map[pipeKey]*pipeline
+	pipes   [numKernels][]*pipeline
 	bgs     map[bgKey]int32
 	stats   Stats
 
@@ -75,8 +75,9 @@ type Device struct {
 	// on which buffers are free, not on the order they were released in,
 	// so a repeated op sequence gets the same buffers every time and its
 	// bind groups all hit the cache.
-	pool  map[int][]*pbuf
-	guard bool // fill the slack of new tensors with guardWord (tests)
+	pool    [][]*pbuf        // by size class
+	oddPool map[int]*[]*pbuf // by size, for sizes outside the classes
+	guard   bool             // fill the slack of new tensors with guardWord (tests)
 
 	// Recording state of the current flush. Nothing here touches JS: the
 	// flush copies it over and makes the one encode call.
@@ -105,9 +106,10 @@ type Stats struct {
 
 // pbuf is one pooled GPU buffer.
 type pbuf struct {
-	buf  *gpu.Buffer
-	id   int32
-	size int
+	buf   *gpu.Buffer
+	id    int32
+	size  int
+	class int // size class; −1 for the arenas and odd sizes
 }
 
 // gbuf is a tensor's storage: a pooled buffer while the tensor is alive.
@@ -123,6 +125,8 @@ type pipeline struct {
 	name   string
 	binds  string
 	layout *layout
+	f16    bool              // compiled for the f16 path
+	vals   [maxConsts]uint32 // override values, zero-padded
 }
 
 // layout is a binding signature's bind-group and pipeline layouts; idx
@@ -135,21 +139,6 @@ type layout struct {
 
 // maxConsts is the most override constants a kernel is specialised on.
 const maxConsts = 4
-
-// kc is one override constant of a pipeline.
-type kc struct {
-	name string
-	v    float64
-}
-
-// pipeKey identifies a cached pipeline: the kernel, the precision path
-// and its override constants in the order the op passes them.
-type pipeKey struct {
-	name   string
-	f16    bool
-	n      int
-	consts [maxConsts]kc
-}
 
 // maxBinds is the most storage bindings a kernel has (sampler_step).
 const maxBinds = 7
@@ -277,9 +266,8 @@ func (d *Device) init() error {
 	}
 	d.table = js.Global().Get("Array").New()
 	d.layouts = map[string]*layout{}
-	d.pipes = map[pipeKey]*pipeline{}
 	d.bgs = map[bgKey]int32{}
-	d.pool = map[int][]*pbuf{}
+	d.oddPool = map[int]*[]*pbuf{}
 	d.uni = make([]byte, uniformArena)
 	var err error
 	if d.uniBuf, err = d.newBuffer("uniform-arena", uniformArena, gpu.BufferUsageUniform|gpu.BufferUsageCopyDst); err != nil {
@@ -393,42 +381,45 @@ func (d *Device) newBuffer(label string, size, usage int) (*pbuf, error) {
 		return nil, kindErr(glide.OutOfMemory, "createBuffer %s (%d bytes): %v", label, size, err)
 	}
 	d.stats.BuffersCreated++
-	return &pbuf{buf: b, id: d.register(b.JSValue()), size: size}, nil
+	return &pbuf{buf: b, id: d.register(b.JSValue()), size: size, class: -1}, nil
 }
 
-// sizeClass rounds n bytes up to 4·2^k·{4,5,6,7}/4 (at most 25% slack), at least 256.
-func sizeClass(n int) int {
+// sizeClass rounds n bytes up to 2^e·{4,5,6,7}/4 (at most 25% slack), at
+// least 256, and numbers the class 4e + q − 4.
+func sizeClass(n int) (size, class int) {
 	if n <= 256 {
-		return 256
+		return 256, 4 * 8
 	}
-	p := 256
+	p, e := 256, 8
 	for p*2 < n {
 		p *= 2
+		e++
 	}
-	for q := 4; q <= 8; q++ {
+	for q := 5; q <= 7; q++ {
 		if c := p * q / 4; c >= n {
-			return c
+			return c, 4*e + q - 4
 		}
 	}
-	return 2 * p
+	return 2 * p, 4 * (e + 1)
 }
 
 // getBuf takes a buffer of at least n bytes (plus guard slack) from the pool.
 func (d *Device) getBuf(n int, label string) *pbuf {
-	c := sizeClass(n + guardSlack)
+	c, cls := sizeClass(n + guardSlack)
 	if c > d.maxBinding || c > d.maxBuffer {
 		if n <= d.maxBinding && n <= d.maxBuffer {
-			c = (n + 3) &^ 3
+			c, cls = (n+3)&^3, -1
 		} else {
 			d.fail(kindErr(glide.LimitTooLow, "tensor %s needs %d bytes; this device binds at most %d (maxStorageBufferBindingSize) in buffers of at most %d",
 				label, n, d.maxBinding, d.maxBuffer))
 			return nil
 		}
 	}
-	if free := d.pool[c]; len(free) > 0 {
-		p := free[len(free)-1]
-		free[len(free)-1] = nil
-		d.pool[c] = free[:len(free)-1]
+	free := d.freeList(c, cls)
+	if n := len(*free); n > 0 {
+		p := (*free)[n-1]
+		(*free)[n-1] = nil
+		*free = (*free)[:n-1]
 		return p
 	}
 	p, err := d.newBuffer(label, c, gpu.BufferUsageStorage|gpu.BufferUsageCopySrc|gpu.BufferUsageCopyDst)
@@ -436,13 +427,32 @@ func (d *Device) getBuf(n int, label string) *pbuf {
 		d.fail(err)
 		return nil
 	}
+	p.class = cls
 	return p
+}
+
+// freeList returns the free list of buffers of size bytes, class cls
+// (−1: a size outside the classes).
+func (d *Device) freeList(size, cls int) *[]*pbuf {
+	if cls < 0 {
+		l := d.oddPool[size]
+		if l == nil {
+			l = new([]*pbuf)
+			d.oddPool[size] = l
+		}
+		return l
+	}
+	for cls >= len(d.pool) {
+		d.pool = append(d.pool, nil)
+	}
+	return &d.pool[cls]
 }
 
 // putBuf returns p to its size class, keeping the list sorted by
 // decreasing id (the lowest id is taken first).
 func (d *Device) putBuf(p *pbuf) {
-	free := d.pool[p.size]
+	l := d.freeList(p.size, p.class)
+	free := *l
 	i := len(free)
 	for i > 0 && free[i-1].id < p.id { // usually released near the top
 		i--
@@ -450,19 +460,30 @@ func (d *Device) putBuf(p *pbuf) {
 	free = append(free, nil)
 	copy(free[i+1:], free[i:])
 	free[i] = p
-	d.pool[p.size] = free
+	*l = free
 }
 
 // alloc makes an output tensor of the device's storage type.
 func (d *Device) alloc(label string, shape ...int) *nn.Tensor {
-	s := append([]int(nil), shape...)
+	// One allocation for the tensor, its storage record and (up to rank
+	// 4) its shape.
+	a := &tensorAlloc{}
+	var s []int
+	if len(shape) <= len(a.shape) {
+		s = a.shape[:len(shape):len(shape)] // capped: an append copies
+		copy(s, shape)
+	} else {
+		s = append([]int(nil), shape...)
+	}
 	dt := nn.F32
 	if d.f16 {
 		dt = nn.F16
 	}
-	t := &nn.Tensor{Shape: s, DType: dt, Label: label}
+	t := &a.t
+	*t = nn.Tensor{Shape: s, DType: dt, Label: label}
 	n := (nn.Numel(s)*d.esize + 3) &^ 3
-	g := &gbuf{bytes: n, dead: true}
+	g := &a.g
+	*g = gbuf{bytes: n, dead: true}
 	t.Buf = g
 	if d.err != nil {
 		return t
@@ -480,6 +501,13 @@ func (d *Device) alloc(label string, shape ...int) *nn.Tensor {
 		d.write(p, n, fill)
 	}
 	return t
+}
+
+// tensorAlloc is what alloc allocates at once.
+type tensorAlloc struct {
+	t     nn.Tensor
+	g     gbuf
+	shape [4]int
 }
 
 // guardWord is the NaN pattern written past a tensor's end in guard mode.
@@ -631,53 +659,86 @@ func (d *Device) readRaw(p *pbuf) ([]byte, error) {
 	return d.gd.ReadBuffer(p.buf, 0, p.size)
 }
 
-// kernelBinds lists each kernel's storage bindings 1..n: r = read-only,
-// w = read_write (binding 0 is always the uniform Params).
-var kernelBinds = map[string]string{
-	"expand_f16":      "rw",
-	"unary":           "rw",
-	"add":             "rrw",
-	"conv2d":          "rrrrw",
-	"linear":          "rrrw",
-	"group_norm":      "rrrrw",
-	"layer_norm":      "rrrw",
-	"attention":       "rrw",
-	"upsample2x":      "rw",
-	"avg_pool2x":      "rw",
-	"bilinear_resize": "rw",
-	"copy_block":      "rw",
-	"transpose":       "rw",
-	"token_embedding": "rrrrw",
-	"guidance":        "rw",
-	"sampler_step":    "rrrrrww",
+// kernel names a compute pipeline's kernel: a .wgsl file and an entry
+// point in it.
+type kernel uint8
+
+const (
+	kExpandF16 kernel = iota
+	kUnary
+	kAdd
+	kConv2D
+	kLinear
+	kGroupNormStats
+	kGroupNorm
+	kLayerNorm
+	kAttention
+	kUpsample2x
+	kAvgPool2x
+	kBilinearResize
+	kCopyBlock
+	kTranspose
+	kTokenEmbedding
+	kGuidance
+	kSamplerStep
+	numKernels
+)
+
+// kernelInfo describes a kernel: its file, entry point ("main" when
+// empty), storage bindings 1..n (r = read-only, w = read_write; binding 0
+// is always the uniform Params) and the override constants it is
+// specialised on, in the order pipelineFor takes their values.
+type kernelInfo struct {
+	file, entry, binds string
+	consts             []string
 }
 
-// pipelineFor returns the cached pipeline of kernel name specialised on
-// the given override constants (at most maxConsts, always passed in the
-// same order by an op), creating it on first use. A WGSL or pipeline
-// error becomes the sticky ShaderCompile error naming the kernel.
-func (d *Device) pipelineFor(name string, consts ...kc) *pipeline {
-	if len(consts) > maxConsts {
-		panic("webgpu: too many override constants for " + name)
-	}
-	key := pipeKey{name: name, f16: d.f16, n: len(consts)}
-	copy(key.consts[:], consts)
-	if p, ok := d.pipes[key]; ok {
-		return p
-	}
-	return d.newPipeline(key)
+var kernels = [numKernels]kernelInfo{
+	kExpandF16:      {file: "expand_f16", binds: "rw", consts: []string{"wg"}},
+	kUnary:          {file: "unary", binds: "rw", consts: []string{"wg", "op"}},
+	kAdd:            {file: "add", binds: "rrw", consts: []string{"wg"}},
+	kConv2D:         {file: "conv2d", binds: "rrrrw", consts: []string{"KS"}},
+	kLinear:         {file: "linear", binds: "rrrw"},
+	kGroupNormStats: {file: "group_norm", entry: "stats", binds: "rrrrww", consts: []string{"wg"}},
+	kGroupNorm:      {file: "group_norm", binds: "rrrrww", consts: []string{"wg"}},
+	kLayerNorm:      {file: "layer_norm", binds: "rrrw", consts: []string{"wg"}},
+	kAttention:      {file: "attention", binds: "rrw"},
+	kUpsample2x:     {file: "upsample2x", binds: "rw", consts: []string{"wg"}},
+	kAvgPool2x:      {file: "avg_pool2x", binds: "rw", consts: []string{"wg"}},
+	kBilinearResize: {file: "bilinear_resize", binds: "rw", consts: []string{"wg"}},
+	kCopyBlock:      {file: "copy_block", binds: "rw", consts: []string{"wg"}},
+	kTranspose:      {file: "transpose", binds: "rw", consts: []string{"wg"}},
+	kTokenEmbedding: {file: "token_embedding", binds: "rrrrw", consts: []string{"wg"}},
+	kGuidance:       {file: "guidance", binds: "rw", consts: []string{"wg"}},
+	kSamplerStep:    {file: "sampler_step", binds: "rrrrrww", consts: []string{"wg"}},
 }
 
-// newPipeline compiles the pipeline of key (pipelineFor's slow path).
-func (d *Device) newPipeline(key pipeKey) *pipeline {
-	name := key.name
+// pipelineFor returns the cached pipeline of kernel k specialised on the
+// override values vals (one per kernels[k].consts), creating it on first
+// use. The cache is a short list per kernel: no hashing, no allocation.
+// A WGSL or pipeline error becomes the sticky ShaderCompile error naming
+// the kernel.
+func (d *Device) pipelineFor(k kernel, vals ...uint32) *pipeline {
+	var key [maxConsts]uint32
+	copy(key[:], vals)
+	for _, p := range d.pipes[k] {
+		if p.vals == key && p.f16 == d.f16 {
+			return p
+		}
+	}
+	return d.newPipeline(k, key, vals)
+}
+
+// newPipeline compiles kernel k's pipeline (pipelineFor's slow path).
+func (d *Device) newPipeline(k kernel, key [maxConsts]uint32, vals []uint32) *pipeline {
+	ki := kernels[k]
+	if len(vals) != len(ki.consts) {
+		panic(fmt.Sprintf("webgpu: kernel %s takes %d override values, got %d", ki.file, len(ki.consts), len(vals)))
+	}
 	if d.err != nil {
 		return nil
 	}
-	binds, ok := kernelBinds[name]
-	if !ok {
-		panic("webgpu: unknown kernel " + name)
-	}
+	name := ki.file
 	src, err := shaders.Source(name)
 	if err != nil {
 		panic(err)
@@ -687,32 +748,35 @@ func (d *Device) newPipeline(key pipeKey) *pipeline {
 		src = sourceHook(name, src)
 	}
 	label := d.label + "." + name
+	if ki.entry != "" {
+		label += "." + ki.entry
+	}
 	if d.f16 {
 		label += ".f16"
 	}
 	var consts map[string]float64
-	if key.n > 0 {
+	if len(vals) > 0 {
 		consts = map[string]float64{}
-		for _, c := range key.consts[:key.n] {
-			consts[c.name] = c.v
+		for i, c := range ki.consts {
+			consts[c] = float64(vals[i])
 		}
 	}
-	cp, l, err := d.buildPipeline(label, src, binds, consts)
+	cp, l, err := d.buildPipeline(label, src, ki.entry, ki.binds, consts)
 	if err != nil {
 		// A lost device fails pipeline creation too: report the loss then.
 		d.waitLost(200 * time.Millisecond)
 		d.fail(&glide.Error{Op: "webgpu: kernel " + name, Kind: glide.ShaderCompile, Err: err})
 		return nil
 	}
-	p := &pipeline{id: d.register(cp.JSValue()), name: name, binds: binds, layout: l}
-	d.pipes[key] = p
+	p := &pipeline{id: d.register(cp.JSValue()), name: name, binds: ki.binds, layout: l, f16: d.f16, vals: key}
+	d.pipes[k] = append(d.pipes[k], p)
 	return p
 }
 
 // buildPipeline compiles a kernel inside a validation error scope, so a
 // WGSL error comes back here (as the kernel's error) rather than as an
 // uncaptured device error.
-func (d *Device) buildPipeline(label, src, binds string, consts map[string]float64) (*gpu.ComputePipeline, *layout, error) {
+func (d *Device) buildPipeline(label, src, entry, binds string, consts map[string]float64) (*gpu.ComputePipeline, *layout, error) {
 	d.gd.PushErrorScope("validation")
 	cp, l, err := func() (*gpu.ComputePipeline, *layout, error) {
 		mod, err := d.gd.CreateShaderModule(label, src)
@@ -728,7 +792,7 @@ func (d *Device) buildPipeline(label, src, binds string, consts map[string]float
 		if err != nil {
 			return nil, nil, err
 		}
-		cp, err := d.gd.CreateComputePipelineWithLayout(gpu.ComputePipelineDescriptor{Label: label, Module: mod, Constants: consts}, l.pl)
+		cp, err := d.gd.CreateComputePipelineWithLayout(gpu.ComputePipelineDescriptor{Label: label, Module: mod, EntryPoint: entry, Constants: consts}, l.pl)
 		return cp, l, err
 	}()
 	if serr := d.gd.PopErrorScope(); err == nil && serr != nil {

@@ -15,9 +15,6 @@ const wg1 = 256
 // elementwise returns the dispatch grid of n elements.
 func elementwise(n int) (x, y int) { return grid((n + wg1 - 1) / wg1) }
 
-// wgConst specialises a kernel on the 1-D workgroup size.
-var wgConst = kc{"wg", wg1}
-
 // Upload implements nn.Device. On the f16 path the values are rounded to
 // binary16 on the host (the data is a host slice already).
 func (d *Device) Upload(data []float32, shape ...int) *nn.Tensor {
@@ -71,7 +68,7 @@ func (d *Device) UploadF16(bits []uint16, shape ...int) *nn.Tensor {
 	}
 	d.write(tmp, 0, b)
 	x, y := elementwise(len(bits))
-	d.dispatch(d.pipelineFor("expand_f16", wgConst), t.Label, []uint32{uint32(len(bits))}, []*pbuf{tmp, p}, x, y, 1)
+	d.dispatch(d.pipelineFor(kExpandF16, wg1), t.Label, []uint32{uint32(len(bits))}, []*pbuf{tmp, p}, x, y, 1)
 	d.putBuf(tmp) // later users are ordered after this dispatch on the GPU
 	return t
 }
@@ -117,7 +114,8 @@ func (d *Device) Conv2D(x, w, b, residual *nn.Tensor, pad int) *nn.Tensor {
 	y := d.alloc("conv2d", n, co, oh, ow)
 	params := []uint32{uint32(ci), uint32(h), uint32(wd), uint32(co), uint32(ks), uint32(int32(pad)), uint32(oh), uint32(ow), flags}
 	bufs := []*pbuf{d.buf("Conv2D", x), d.buf("Conv2D", w), d.opt("Conv2D", b), d.opt("Conv2D", residual), d.buf("Conv2D", y)}
-	d.dispatch(d.pipelineFor("conv2d"), x.Label, params, bufs, (oh*ow+31)/32, (co+31)/32, n)
+	// conv2d.wgsl: 64 channels × 64 pixels per workgroup, specialised on ks.
+	d.dispatch(d.pipelineFor(kConv2D, uint32(ks)), x.Label, params, bufs, (oh*ow+63)/64, (co+63)/64, n)
 	return y
 }
 
@@ -139,11 +137,25 @@ func (d *Device) GroupNorm(x, gamma, beta *nn.Tensor, o nn.GroupNormOpts) *nn.Te
 		flags |= 2
 	}
 	y := d.alloc("group_norm", x.Shape...)
-	params := []uint32{uint32(c), uint32(s), uint32(c / o.Groups), f32w(o.Eps), flags}
-	bufs := []*pbuf{d.buf("GroupNorm", x), d.buf("GroupNorm", gamma), d.buf("GroupNorm", beta), d.opt("GroupNorm", o.ScaleShift), d.buf("GroupNorm", y)}
-	d.dispatch(d.pipelineFor("group_norm", wgConst), x.Label, params, bufs, o.Groups, n, 1)
+	cnt := c / o.Groups * s
+	splits := max(1, min((cnt+gnChunk-1)/gnChunk, maxDispatchDim))
+	chunk := (cnt + splits - 1) / splits
+	part := d.getBuf(8*splits*o.Groups*n, "group-norm-stats")
+	if part == nil {
+		return y
+	}
+	params := []uint32{uint32(c), uint32(s), uint32(c / o.Groups), f32w(o.Eps), flags, uint32(splits), uint32(chunk)}
+	bufs := []*pbuf{d.buf("GroupNorm", x), d.buf("GroupNorm", gamma), d.buf("GroupNorm", beta), d.opt("GroupNorm", o.ScaleShift), part, d.buf("GroupNorm", y)}
+	d.dispatch(d.pipelineFor(kGroupNormStats, wg1), x.Label, params, bufs, splits, o.Groups, n)
+	d.dispatch(d.pipelineFor(kGroupNorm, wg1), x.Label, params, bufs, splits, o.Groups, n)
+	d.putBuf(part) // later users are ordered after these dispatches on the GPU
 	return y
 }
+
+// gnChunk is the number of values one GroupNorm workgroup reduces and
+// normalises (8 per invocation): a 64×64 base group (6 channels) is
+// spread over 12 workgroups, a 256×256 upsampler group over 192.
+const gnChunk = 2048
 
 // LayerNorm implements nn.Device (layer_norm.wgsl).
 func (d *Device) LayerNorm(x, gamma, beta *nn.Tensor, eps float32) *nn.Tensor {
@@ -154,7 +166,7 @@ func (d *Device) LayerNorm(x, gamma, beta *nn.Tensor, eps float32) *nn.Tensor {
 	y := d.alloc("layer_norm", x.Shape...)
 	gx, gy := grid(rows)
 	bufs := []*pbuf{d.buf("LayerNorm", x), d.buf("LayerNorm", gamma), d.buf("LayerNorm", beta), d.buf("LayerNorm", y)}
-	d.dispatch(d.pipelineFor("layer_norm", wgConst), x.Label, []uint32{uint32(dm), uint32(rows), f32w(eps)}, bufs, gx, gy, 1)
+	d.dispatch(d.pipelineFor(kLayerNorm, wg1), x.Label, []uint32{uint32(dm), uint32(rows), f32w(eps)}, bufs, gx, gy, 1)
 	return y
 }
 
@@ -174,7 +186,7 @@ func (d *Device) Linear(x, w, b *nn.Tensor) *nn.Tensor {
 	shape := append(append([]int(nil), x.Shape[:len(x.Shape)-1]...), out)
 	y := d.alloc("linear", shape...)
 	bufs := []*pbuf{d.buf("Linear", x), d.buf("Linear", w), d.opt("Linear", b), d.buf("Linear", y)}
-	d.dispatch(d.pipelineFor("linear"), x.Label, []uint32{uint32(rows), uint32(in), uint32(out), flags}, bufs, (out+31)/32, (rows+31)/32, 1)
+	d.dispatch(d.pipelineFor(kLinear), x.Label, []uint32{uint32(rows), uint32(in), uint32(out), flags}, bufs, (out+31)/32, (rows+31)/32, 1)
 	return y
 }
 
@@ -182,7 +194,7 @@ func (d *Device) unary(op string, code int, x *nn.Tensor) *nn.Tensor {
 	y := d.alloc(op, x.Shape...)
 	n := x.Numel()
 	gx, gy := elementwise(n)
-	d.dispatch(d.pipelineFor("unary", wgConst, kc{"op", float64(code)}), x.Label,
+	d.dispatch(d.pipelineFor(kUnary, wg1, uint32(code)), x.Label,
 		[]uint32{uint32(n)}, []*pbuf{d.buf(op, x), d.buf(op, y)}, gx, gy, 1)
 	return y
 }
@@ -201,7 +213,7 @@ func (d *Device) Add(a, b *nn.Tensor) *nn.Tensor {
 	y := d.alloc("add", a.Shape...)
 	n := a.Numel()
 	gx, gy := elementwise(n)
-	d.dispatch(d.pipelineFor("add", wgConst), a.Label, []uint32{uint32(n)},
+	d.dispatch(d.pipelineFor(kAdd, wg1), a.Label, []uint32{uint32(n)},
 		[]*pbuf{d.buf("Add", a), d.buf("Add", b), d.buf("Add", y)}, gx, gy, 1)
 	return y
 }
@@ -228,7 +240,7 @@ func (d *Device) Attention(qkv, encKV *nn.Tensor, heads int) *nn.Tensor {
 	}
 	scale2 := float32(1 / math.Sqrt(float64(ch)))
 	bufs := []*pbuf{d.buf("Attention", qkv), d.opt("Attention", encKV), d.buf("Attention", y)}
-	d.dispatch(d.pipelineFor("attention"), qkv.Label, []uint32{uint32(t), uint32(l), uint32(width), uint32(ch), f32w(scale2)},
+	d.dispatch(d.pipelineFor(kAttention), qkv.Label, []uint32{uint32(t), uint32(l), uint32(width), uint32(ch), f32w(scale2)},
 		bufs, (t+15)/16, heads, b)
 	return y
 }
@@ -239,7 +251,7 @@ func (d *Device) Upsample2x(x *nn.Tensor) *nn.Tensor {
 	y := d.alloc("upsample2x", b, c, 2*h, 2*w)
 	n := y.Numel()
 	gx, gy := elementwise(n)
-	d.dispatch(d.pipelineFor("upsample2x", wgConst), x.Label, []uint32{uint32(n), uint32(h), uint32(w)},
+	d.dispatch(d.pipelineFor(kUpsample2x, wg1), x.Label, []uint32{uint32(n), uint32(h), uint32(w)},
 		[]*pbuf{d.buf("Upsample2x", x), d.buf("Upsample2x", y)}, gx, gy, 1)
 	return y
 }
@@ -250,7 +262,7 @@ func (d *Device) AvgPool2x(x *nn.Tensor) *nn.Tensor {
 	y := d.alloc("avg_pool2x", b, c, h/2, w/2)
 	n := y.Numel()
 	gx, gy := elementwise(n)
-	d.dispatch(d.pipelineFor("avg_pool2x", wgConst), x.Label, []uint32{uint32(n), uint32(h), uint32(w)},
+	d.dispatch(d.pipelineFor(kAvgPool2x, wg1), x.Label, []uint32{uint32(n), uint32(h), uint32(w)},
 		[]*pbuf{d.buf("AvgPool2x", x), d.buf("AvgPool2x", y)}, gx, gy, 1)
 	return y
 }
@@ -263,7 +275,7 @@ func (d *Device) BilinearResize(x *nn.Tensor, oh, ow int) *nn.Tensor {
 	gx, gy := elementwise(n)
 	params := []uint32{uint32(n), uint32(h), uint32(w), uint32(oh), uint32(ow),
 		f32w(float32(h) / float32(oh)), f32w(float32(w) / float32(ow))}
-	d.dispatch(d.pipelineFor("bilinear_resize", wgConst), x.Label, params,
+	d.dispatch(d.pipelineFor(kBilinearResize, wg1), x.Label, params,
 		[]*pbuf{d.buf("BilinearResize", x), d.buf("BilinearResize", y)}, gx, gy, 1)
 	return y
 }
@@ -272,7 +284,7 @@ func (d *Device) BilinearResize(x *nn.Tensor, oh, ow int) *nn.Tensor {
 func (d *Device) copyBlock(label string, x, y *pbuf, outer, inner, sstride, soff, dstride, doff int) {
 	n := outer * inner
 	gx, gy := elementwise(n)
-	d.dispatch(d.pipelineFor("copy_block", wgConst), label,
+	d.dispatch(d.pipelineFor(kCopyBlock, wg1), label,
 		[]uint32{uint32(n), uint32(inner), uint32(sstride), uint32(soff), uint32(dstride), uint32(doff)},
 		[]*pbuf{x, y}, gx, gy, 1)
 }
@@ -344,7 +356,7 @@ func (d *Device) Transpose(x *nn.Tensor) *nn.Tensor {
 	y := d.alloc("transpose", shape...)
 	n := x.Numel()
 	gx, gy := elementwise(n)
-	d.dispatch(d.pipelineFor("transpose", wgConst), x.Label, []uint32{uint32(n), uint32(m), uint32(k)},
+	d.dispatch(d.pipelineFor(kTranspose, wg1), x.Label, []uint32{uint32(n), uint32(m), uint32(k)},
 		[]*pbuf{d.buf("Transpose", x), d.buf("Transpose", y)}, gx, gy, 1)
 	return y
 }
@@ -402,7 +414,7 @@ func (d *Device) TokenEmbedding(table, pos, pad *nn.Tensor, tokens []int32, mask
 	n := y.Numel()
 	gx, gy := elementwise(n)
 	bufs := []*pbuf{idb, d.buf("TokenEmbedding", table), d.buf("TokenEmbedding", pos), d.opt("TokenEmbedding", pad), d.buf("TokenEmbedding", y)}
-	d.dispatch(d.pipelineFor("token_embedding", wgConst), table.Label, []uint32{uint32(n), uint32(l), uint32(dm)}, bufs, gx, gy, 1)
+	d.dispatch(d.pipelineFor(kTokenEmbedding, wg1), table.Label, []uint32{uint32(n), uint32(l), uint32(dm)}, bufs, gx, gy, 1)
 	d.putBuf(idb)
 	return y
 }
@@ -416,7 +428,7 @@ func (d *Device) Guidance(out *nn.Tensor, scale float32) *nn.Tensor {
 	y := d.alloc("guidance", b2/2, c, h, w)
 	n := y.Numel()
 	gx, gy := elementwise(n)
-	d.dispatch(d.pipelineFor("guidance", wgConst), out.Label, []uint32{uint32(n), uint32(c * h * w), uint32(c / 2 * h * w), f32w(scale)},
+	d.dispatch(d.pipelineFor(kGuidance, wg1), out.Label, []uint32{uint32(n), uint32(c * h * w), uint32(c / 2 * h * w), f32w(scale)},
 		[]*pbuf{d.buf("Guidance", out), d.buf("Guidance", y)}, gx, gy, 1)
 	return y
 }
@@ -454,6 +466,6 @@ func (d *Device) SamplerStep(x, out, noise *nn.Tensor, k nn.StepCoefs, known *nn
 		f32w(k.MinLog), f32w(k.MaxLog), f32w(k.NoiseScale), f32w(k.SqrtAlphaBarPrev), f32w(k.DirCoef), f32w(k.Sigma)}
 	bufs := []*pbuf{d.buf("SamplerStep", x), d.buf("SamplerStep", out), d.opt("SamplerStep", noise), img, msk,
 		d.buf("SamplerStep", next), d.buf("SamplerStep", x0)}
-	d.dispatch(d.pipelineFor("sampler_step", wgConst), x.Label, params, bufs, gx, gy, 1)
+	d.dispatch(d.pipelineFor(kSamplerStep, wg1), x.Label, params, bufs, gx, gy, 1)
 	return next, x0
 }
