@@ -232,7 +232,11 @@ func checkSample(ctx context.Context, env *Env, c *golden.Case) golden.Result {
 			if err != nil {
 				return err
 			}
-			acc.Check(tol, fmt.Sprintf("pred_xstart_snapshots[%d] (step %d)", j, s.Index), got, x0s[j*snapLen:j*snapLen+B*rowLen])
+			// Only failures count here: the reported metric is the x_t
+			// trajectory's error, which has the plain 1e-3 bound.
+			if _, why := tol.Check(fmt.Sprintf("pred_xstart_snapshots[%d] (step %d)", j, s.Index), got, x0s[j*snapLen:j*snapLen+B*rowLen]); why != "" {
+				acc.Fail("%s", why)
+			}
 		}
 		return nil
 	}
@@ -254,7 +258,7 @@ func checkSample(ctx context.Context, env *Env, c *golden.Case) golden.Result {
 	if len(acc.Failures) > 0 {
 		return acc.Result("")
 	}
-	return golden.Passed("max_abs_err", acc.Worst)
+	return golden.Passed("x_max_abs_err", acc.Worst)
 }
 
 // compareTensor compares a device tensor with stored tensor name; rows > 0
