@@ -7,36 +7,15 @@ import (
 	"math"
 	"testing"
 
-	"github.com/webglide/webglide/glide/detrand"
-	"github.com/webglide/webglide/glide/model"
 	"github.com/webglide/webglide/glide/nn"
 )
-
-func detWeights(p model.Param) ([]float32, error) { return detrand.Weight(p.Name, p.Shape) }
 
 // tinyPipeline loads the fixtures' tiny base and upsampler with detweights.
 func tinyPipeline(t *testing.T) *Pipeline {
 	t.Helper()
-	dev := nn.NewCPU(0)
-	p := &Pipeline{Device: dev}
-	for _, kind := range []string{"tiny-base", "tiny-upsample"} {
-		cfg, err := model.Preset(kind)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := model.LoadWeights(dev, cfg, detWeights)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := model.New(dev, cfg, w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if kind == "tiny-base" {
-			p.Base = m
-		} else {
-			p.Upsampler = m
-		}
+	p, err := DetPipeline(nn.NewCPU(0), "tiny-base", "tiny-upsample")
+	if err != nil {
+		t.Fatal(err)
 	}
 	return p
 }

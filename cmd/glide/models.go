@@ -1,12 +1,9 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/webglide/webglide/glide"
-	"github.com/webglide/webglide/glide/detrand"
-	"github.com/webglide/webglide/glide/model"
 	"github.com/webglide/webglide/glide/nn"
 )
 
@@ -29,28 +26,7 @@ func loadPipeline(dev nn.Device, spec string) (*glide.Pipeline, error) {
 		if strings.HasPrefix(spec, "detweights:") {
 			return nil, glide.Errorf("load weights", glide.BadInput, "unknown %q (want detweights:tiny or detweights:full)", spec)
 		}
-		return loadBundlePipeline(dev, spec)
+		return glide.LoadPipelineDir(dev, spec)
 	}
-	p := &glide.Pipeline{Device: dev}
-	var err error
-	if p.Base, err = detModel(dev, baseKind); err != nil {
-		return nil, err
-	}
-	if p.Upsampler, err = detModel(dev, upKind); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// detModel builds a preset model with detweights v1.
-func detModel(dev nn.Device, kind string) (*model.Model, error) {
-	cfg, err := model.Preset(kind)
-	if err != nil {
-		return nil, err
-	}
-	w, err := model.LoadWeights(dev, cfg, func(p model.Param) ([]float32, error) { return detrand.Weight(p.Name, p.Shape) })
-	if err != nil {
-		return nil, fmt.Errorf("detweights for %s: %w", kind, err)
-	}
-	return model.New(dev, cfg, w)
+	return glide.DetPipeline(dev, baseKind, upKind)
 }
