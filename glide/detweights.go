@@ -16,7 +16,7 @@ func DetModel(dev nn.Device, kind string) (*model.Model, error) {
 	if err != nil {
 		return nil, &Error{Op: "load weights", Kind: BadInput, Err: err}
 	}
-	w, err := model.LoadWeights(dev, cfg, func(p model.Param) ([]float32, error) { return detrand.Weight(p.Name, p.Shape) })
+	w, err := model.LoadWeights(dev, cfg, detrand.Weight)
 	if err != nil {
 		return nil, fmt.Errorf("detweights for %s: %w", kind, err)
 	}

@@ -223,7 +223,7 @@ func benchKind(dev *nn.CPU, kind string, runs int) ([]benchRow, error) {
 	var rows []benchRow
 	var m *model.Model
 	load, err := timeOp(short+" load (detweights)", 1, 0, func() error {
-		w, err := model.LoadWeights(dev, cfg, func(p model.Param) ([]float32, error) { return detrand.Weight(p.Name, p.Shape) })
+		w, err := model.LoadWeights(dev, cfg, detrand.Weight)
 		if err != nil {
 			return err
 		}

@@ -22,9 +22,6 @@ func init() {
 // builds differ by about 1e-6 relative (fixtures README §6).
 const modelTol = 1e-4
 
-// DetWeights are detweights v1 values for a parameter.
-func DetWeights(p model.Param) ([]float32, error) { return detrand.Weight(p.Name, p.Shape) }
-
 // loadModel builds the model of cfg on env's device with weights from
 // env.Weights when it has them, else detweights. It returns the relative
 // tolerance to use for the model's outputs.
@@ -40,7 +37,7 @@ func loadModel(env *Env, cfg model.Config) (*model.Model, float64, error) {
 			return m, max(tol, wtol), err
 		}
 	}
-	w, err := model.LoadWeights(env.Device, cfg, DetWeights)
+	w, err := model.LoadWeights(env.Device, cfg, detrand.Weight)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -32,7 +32,7 @@ const (
 func benchModel(b *testing.B, cfg model.Config, prompts ...string) (*model.Model, *model.Text) {
 	b.Helper()
 	dev := nn.NewCPU(0)
-	w, err := model.LoadWeights(dev, cfg, func(p model.Param) ([]float32, error) { return detrand.Weight(p.Name, p.Shape) })
+	w, err := model.LoadWeights(dev, cfg, detrand.Weight)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -44,8 +44,9 @@ func (w Weights) Check(cfg Config) error {
 	return fmt.Errorf("model: weights do not match the %s configuration: %s", cfg.Kind(), strings.Join(diffs, "; "))
 }
 
-// ValuesFunc produces the float32 values of one parameter.
-type ValuesFunc func(p Param) ([]float32, error)
+// ValuesFunc produces the float32 values of the parameter with state_dict
+// key name and shape (detrand.Weight is one).
+type ValuesFunc func(name string, shape []int) ([]float32, error)
 
 // LoadWeights builds every parameter of cfg with values from fn and
 // uploads it to dev. Parameters are generated in parallel.
@@ -66,7 +67,7 @@ func LoadWeights(dev nn.Device, cfg Config, fn ValuesFunc) (Weights, error) {
 		go func() {
 			defer wg.Done()
 			for p := range next {
-				vals, err := fn(p)
+				vals, err := fn(p.Name, p.Shape)
 				if err == nil && len(vals) != p.Numel() {
 					err = fmt.Errorf("model: %s: %d values for shape %v", p.Name, len(vals), p.Shape)
 				}

@@ -63,7 +63,7 @@ func fullForward(t *testing.T, d *Device, c *golden.Case) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	w, err := model.LoadWeights(d, cfg, func(p model.Param) ([]float32, error) { return detrand.Weight(p.Name, p.Shape) })
+	w, err := model.LoadWeights(d, cfg, detrand.Weight)
 	if err != nil {
 		t.Fatal(err)
 	}

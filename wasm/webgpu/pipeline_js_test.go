@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/webglide/webglide/glide"
-	"github.com/webglide/webglide/glide/detrand"
-	"github.com/webglide/webglide/glide/model"
 	"github.com/webglide/webglide/glide/nn"
 )
 
@@ -15,25 +13,9 @@ import (
 // detweights onto dev.
 func tinyPipeline(t *testing.T, dev nn.Device) *glide.Pipeline {
 	t.Helper()
-	p := &glide.Pipeline{Device: dev}
-	for _, kind := range []string{"tiny-base", "tiny-upsample"} {
-		cfg, err := model.Preset(kind)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := model.LoadWeights(dev, cfg, func(p model.Param) ([]float32, error) { return detrand.Weight(p.Name, p.Shape) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := model.New(dev, cfg, w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if kind == "tiny-base" {
-			p.Base = m
-		} else {
-			p.Upsampler = m
-		}
+	p, err := glide.DetPipeline(dev, "tiny-base", "tiny-upsample")
+	if err != nil {
+		t.Fatal(err)
 	}
 	return p
 }

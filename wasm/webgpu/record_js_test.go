@@ -33,8 +33,8 @@ func recordModel(t *testing.T, d *Device) (*model.Model, *model.Text) {
 	}
 	cfg.NumChannels, cfg.NumHeadChannels = 32, 16
 	cfg.XFWidth, cfg.XFLayers, cfg.XFHeads = 32, 1, 2
-	w, err := model.LoadWeights(d, cfg, func(p model.Param) ([]float32, error) {
-		return ramp(p.Numel(), 0.02), nil
+	w, err := model.LoadWeights(d, cfg, func(_ string, shape []int) ([]float32, error) {
+		return ramp(nn.Numel(shape), 0.02), nil
 	})
 	if err != nil {
 		t.Fatal(err)
