@@ -70,8 +70,10 @@ test('generates a 256×256 image with a Download PNG link', async (t) => {
     const t0 = Date.now();
     await page.getByRole('button', { name: 'Generate' }).click();
     await assert.doesNotReject(page.getByRole('button', { name: 'Cancel' }).and(page.locator(':enabled')).waitFor({ timeout: 5_000 }));
+    // One base and one upsampler step on SwiftShader (WebGPU on the CPU), pipelines compiled first:
+    // about a minute on an idle 2-core machine, more under load.
     const img = page.getByRole('img', { name: /^Generated image 1: a red apple/ });
-    await img.waitFor({ timeout: 90_000 });
+    await img.waitFor({ timeout: 200_000 });
     t.diagnostic(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s; status: ${await genStatus(page).innerText()}`);
     const size = await img.evaluate(async (el) => { await el.decode(); return [el.naturalWidth, el.naturalHeight]; });
     assert.deepEqual(size, [256, 256]);
