@@ -96,7 +96,7 @@ test-wasm-deno: deps ## wasm tests (./wasm/...) in Deno, WebGPU on Mesa lavapipe
 	PATH="$(EXEC_DENO):$$PATH" GOOS=js GOARCH=wasm $(GO) test $(WASM_TEST_FLAGS) ./wasm/...
 
 test-e2e: deps build ## browser end-to-end tests (e2e/*.test.mjs) against glide serve
-	node --test --test-timeout=240000 e2e/*.test.mjs
+	node --test --test-timeout=600000 e2e/*.test.mjs
 
 check-golden: $(if $(filter cpu-wasm,$(BACKEND)),,deps) ## golden checks inside wasm: GOLDEN=DIR BACKEND=cpu-wasm|webgpu|webgpu-f16 [RUN=REGEXP] [TOL_SCALE=S]
 	GOOS=js GOARCH=wasm $(GO) build -o $(CHECKGOLDEN_WASM) ./wasm/cmd/checkgolden
