@@ -125,33 +125,7 @@ func (d *Device) CreateBindGroupWithLayout(label string, layout *BindGroupLayout
 // CreateComputePipelineWithLayout is CreateComputePipeline with an
 // explicit pipeline layout instead of "auto".
 func (d *Device) CreateComputePipelineWithLayout(p ComputePipelineDescriptor, layout *PipelineLayout) (*ComputePipeline, error) {
-	entry := p.EntryPoint
-	if entry == "" {
-		entry = "main"
-	}
-	constants := map[string]any{}
-	for k, v := range p.Constants {
-		constants[k] = v
-	}
-	desc := map[string]any{
-		"label":  p.Label,
-		"layout": layout.v,
-		"compute": map[string]any{
-			"module":     p.Module.v,
-			"entryPoint": entry,
-			"constants":  constants,
-		},
-	}
-	op := "createComputePipelineAsync " + p.Label
-	pr, err := call(op, d.v, "createComputePipelineAsync", desc)
-	if err != nil {
-		return nil, err
-	}
-	v, err := await(op, pr)
-	if err != nil {
-		return nil, err
-	}
-	return &ComputePipeline{v: v, Label: p.Label}, nil
+	return d.createComputePipeline(p, layout.v)
 }
 
 // GPUError is an uncaptured GPU error with its class name

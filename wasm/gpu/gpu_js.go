@@ -356,6 +356,11 @@ type ComputePipeline struct {
 // CreateComputePipeline calls device.createComputePipelineAsync and waits
 // for it; an invalid shader makes it fail here with the compiler's message.
 func (d *Device) CreateComputePipeline(p ComputePipelineDescriptor) (*ComputePipeline, error) {
+	return d.createComputePipeline(p, "auto")
+}
+
+// createComputePipeline builds p with layout ("auto" or a GPUPipelineLayout).
+func (d *Device) createComputePipeline(p ComputePipelineDescriptor, layout any) (*ComputePipeline, error) {
 	entry := p.EntryPoint
 	if entry == "" {
 		entry = "main"
@@ -366,7 +371,7 @@ func (d *Device) CreateComputePipeline(p ComputePipelineDescriptor) (*ComputePip
 	}
 	desc := map[string]any{
 		"label":  p.Label,
-		"layout": "auto",
+		"layout": layout,
 		"compute": map[string]any{
 			"module":     p.Module.v,
 			"entryPoint": entry,
