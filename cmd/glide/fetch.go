@@ -417,9 +417,12 @@ func announcePlan(ctx context.Context, o fetchOptions) {
 		fmt.Fprintf(o.stderr, "fetch: nothing to download into %s\n", o.dir)
 		return
 	}
-	more := ""
-	if unknown {
-		more = " or more"
+	size := fmt.Sprintf("%.2f GB", float64(total)/1e9)
+	switch {
+	case unknown && total == 0:
+		size = "files of unknown size (the server did not answer a HEAD request)"
+	case unknown:
+		size += " or more"
 	}
-	fmt.Fprintf(o.stderr, "fetch: will download %.2f GB%s into %s: %s\n", float64(total)/1e9, more, o.dir, strings.Join(parts, ", "))
+	fmt.Fprintf(o.stderr, "fetch: will download %s into %s: %s\n", size, o.dir, strings.Join(parts, ", "))
 }
