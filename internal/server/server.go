@@ -126,23 +126,7 @@ func weights(dir string) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		f, err := os.Open(p)
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil || st.IsDir() {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", ContentType(p))
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, st.Size(), st.ModTime().UnixNano()))
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		http.ServeContent(w, r, p, st.ModTime(), f)
+		serveFile(w, r, filepath.Join(dir, filepath.FromSlash(name)))
 	}))
 }
 
@@ -183,7 +167,8 @@ func files(dir, prefix string) http.Handler {
 
 // serveFile serves one file with our content type and caching policy.
 // The app is under development, so browsers revalidate everything
-// (no-cache still allows conditional requests and 304s).
+// (no-cache still allows conditional requests: the ETag from size and
+// modification time, and Last-Modified, give cheap 304s).
 func serveFile(w http.ResponseWriter, r *http.Request, name string) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -198,6 +183,7 @@ func serveFile(w http.ResponseWriter, r *http.Request, name string) {
 	}
 	w.Header().Set("Content-Type", ContentType(name))
 	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, st.Size(), st.ModTime().UnixNano()))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	// ServeContent answers Range and If-Modified-Since requests; unlike
 	// ServeFile it never redirects /index.html.
