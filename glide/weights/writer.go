@@ -59,24 +59,33 @@ func NewWriter(dir string, maxShardBytes int64) (*Writer, error) {
 	return &Writer{dir: dir, maxShard: maxShardBytes, names: map[string]bool{}}, nil
 }
 
-// AddFloat32 converts data to float16 (round to nearest even) and appends
-// it as the next tensor. A value outside the float16 range is a
-// *RangeError naming the tensor.
-func (w *Writer) AddFloat32(name string, shape []int, data []float32) error {
+// scratch checks that n values fill shape and returns the reused buffer
+// for their 2·n bytes.
+func (w *Writer) scratch(name string, shape []int, n int) ([]byte, error) {
 	if w.err != nil {
-		return w.err
+		return nil, w.err
 	}
 	numel := 1
 	for _, d := range shape {
 		numel *= d
 	}
-	if numel != len(data) {
-		return fmt.Errorf("weights: tensor %q: shape %v needs %d values, got %d", name, shape, numel, len(data))
+	if numel != n {
+		return nil, fmt.Errorf("weights: tensor %q: shape %v needs %d values, got %d", name, shape, numel, n)
 	}
-	if cap(w.buf) < 2*len(data) {
-		w.buf = make([]byte, 2*len(data))
+	if cap(w.buf) < 2*n {
+		w.buf = make([]byte, 2*n)
 	}
-	b := w.buf[:2*len(data)]
+	return w.buf[:2*n], nil
+}
+
+// AddFloat32 converts data to float16 (round to nearest even) and appends
+// it as the next tensor. A value outside the float16 range is a
+// *RangeError naming the tensor.
+func (w *Writer) AddFloat32(name string, shape []int, data []float32) error {
+	b, err := w.scratch(name, shape, len(data))
+	if err != nil {
+		return err
+	}
 	maxErr := 0.0
 	for i, v := range data {
 		h, ok := f16.FromFloat32(v)
@@ -93,20 +102,10 @@ func (w *Writer) AddFloat32(name string, shape []int, data []float32) error {
 
 // AddF16 appends a tensor given as binary16 bit patterns (no rounding).
 func (w *Writer) AddF16(name string, shape []int, bits []uint16) error {
-	if w.err != nil {
-		return w.err
+	b, err := w.scratch(name, shape, len(bits))
+	if err != nil {
+		return err
 	}
-	numel := 1
-	for _, d := range shape {
-		numel *= d
-	}
-	if numel != len(bits) {
-		return fmt.Errorf("weights: tensor %q: shape %v needs %d values, got %d", name, shape, numel, len(bits))
-	}
-	if cap(w.buf) < 2*len(bits) {
-		w.buf = make([]byte, 2*len(bits))
-	}
-	b := w.buf[:2*len(bits)]
 	for i, h := range bits {
 		binary.LittleEndian.PutUint16(b[2*i:], h)
 	}
