@@ -18,7 +18,14 @@
 // already holds the next step's 4 weights and 4 inputs in registers (they
 // were loaded before the step's arithmetic). A loading invocation's
 // pixels are fixed, so their (row, column) are computed once.
-// Dispatch: (ceil(OH·OW/64), ceil(Co/64), B). Accumulation is f32.
+// Dispatch: (ceil(OH·OW/64), ceil(Co/64), B·S). Accumulation is f32.
+//
+// Split K: where that grid is too small to fill the GPU (the 8×8 and
+// 16×16 layers: 24 workgroups for 768 channels at 8×8), the reduction is
+// cut into S = ksplit slices of kchunk; workgroup z = n·S + s sums slice s
+// alone and stores its raw f32 sums in part[s] (no bias, no residual), and
+// splitk_sum.wgsl adds the slices in order and applies the epilogue. With
+// S = 1 the kernel writes y itself and part is a dummy.
 
 struct Params {
   ci: u32,    // input channels
@@ -30,6 +37,8 @@ struct Params {
   oh: u32,    // output height = h + 2·pad − ks + 1
   ow: u32,    // output width
   flags: u32, // bit 0: add bias; bit 1: add residual
+  ksplit: u32, // S: K slices (1: no split)
+  kchunk: u32, // K indices per slice, a multiple of TK
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -37,7 +46,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> wt: array<st>; // (Co, Ci, ks, ks) = (Co, K) row-major
 @group(0) @binding(3) var<storage, read> bias: array<st>; // (Co,) or a dummy when flags bit 0 is clear
 @group(0) @binding(4) var<storage, read> res: array<st>; // (B, Co, OH, OW) or a dummy when bit 1 is clear
-@group(0) @binding(5) var<storage, read_write> y: array<st>; // (B, Co, OH, OW)
+@group(0) @binding(5) var<storage, read_write> y: array<st>; // (B, Co, OH, OW), or a dummy when S > 1
+@group(0) @binding(6) var<storage, read_write> part: array<f32>; // (S, B, Co, OH, OW) when S > 1, else a dummy
 
 override KS: u32 = 3; // kernel size
 override KK: u32 = KS * KS;
@@ -94,12 +104,17 @@ fn put(yb: u32, p: u32, ohw: u32, v: f32) {
 }
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let n = wid.z;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) li: u32) {
+  let n = wid.z / params.ksplit;
+  let slice = wid.z % params.ksplit;
   let p0 = wid.x * TN;
   let o0 = wid.y * TM;
   let ohw = params.oh * params.ow;
-  let K = params.ci * KK;
+  // This workgroup's K range [kb, K): a slice of the reduction (the whole
+  // of it when S = 1). Loads past K read zeros.
+  let kb = slice * params.kchunk;
+  let K = min(params.ci * KK, kb + params.kchunk);
   let xbase = n * params.ci * params.h * params.w;
 
   // Compute roles.
@@ -117,7 +132,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // Weight loader: channel lm, K indices lkw .. lkw+3 of the step.
   let lm = li / 4u;
   let lkw = (li % 4u) * 4u;
-  let wrow = (o0 + lm) * K;
+  let wrow = (o0 + lm) * params.ci * KK; // rows are the whole reduction long
   let wok = o0 + lm < params.co;
 
   var acc0 = vec4<f32>(0.0);
@@ -125,10 +140,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
 
-  var xr = loadX(lk, K, xbase, pi, pj, pin);
-  var wr = loadW(wrow, lkw, K, wok);
+  var xr = loadX(kb + lk, K, xbase, pi, pj, pin);
+  var wr = loadW(wrow, kb + lkw, K, wok);
 
-  for (var k0 = 0u; k0 < K; k0 += TK) {
+  for (var k0 = kb; k0 < K; k0 += TK) {
     let xs = lk * TN + lq * 4u;
     xtile[xs] = xr.x;
     xtile[xs + 1u] = xr.y;
@@ -161,6 +176,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
 
   let pb = p0 + tx * 4u;
+  let nb = nwg.z / params.ksplit; // batch size
   for (var r = 0u; r < 4u; r++) {
     let o = o0 + ty * 4u + r;
     if (o >= params.co) {
@@ -172,6 +188,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       case 1u: { acc = acc1; }
       case 2u: { acc = acc2; }
       default: { acc = acc3; }
+    }
+    if (params.ksplit > 1u) {
+      let pbase = ((slice * nb + n) * params.co + o) * ohw;
+      for (var s = 0u; s < 4u; s++) {
+        if (pb + s < ohw) {
+          part[pbase + pb + s] = acc[s];
+        }
+      }
+      continue;
     }
     if ((params.flags & 1u) != 0u) {
       acc += vec4<f32>(f32(bias[o]));

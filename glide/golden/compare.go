@@ -10,6 +10,7 @@ type Diff struct {
 	MaxAbs float64 // max |got − want|
 	MaxRef float64 // max |want|
 	NaN    bool    // got has a NaN or Inf where want is finite
+	RMS    float64 // √(mean (got − want)²) over the finite values
 }
 
 // Rel is MaxAbs / MaxRef (MaxAbs when MaxRef is 0).
@@ -29,6 +30,8 @@ func Compare(got, want []float32) (Diff, error) {
 		return Diff{}, fmt.Errorf("length %d, want %d", len(got), len(want))
 	}
 	var d Diff
+	var ss float64
+	n := 0
 	for i, w := range want {
 		g := float64(got[i])
 		wf := float64(w)
@@ -39,7 +42,12 @@ func Compare(got, want []float32) (Diff, error) {
 			continue
 		}
 		d.MaxAbs = max(d.MaxAbs, math.Abs(g-wf))
+		ss += (g - wf) * (g - wf)
+		n++
 		d.MaxRef = max(d.MaxRef, math.Abs(wf))
+	}
+	if n > 0 {
+		d.RMS = math.Sqrt(ss / float64(n))
 	}
 	return d, nil
 }
@@ -59,15 +67,18 @@ func Crop(x []float32, shape []int, h, w int) []float32 {
 }
 
 // Tolerance is a bound on max|got − want|: Rel·max|want| by default, or
-// Abs when Abs is set.
+// Abs when Abs is set. RMS, when set, bounds the root-mean-square
+// difference instead, and Abs (if also set) still bounds the maximum.
 type Tolerance struct {
 	Rel float64
 	Abs float64 // if > 0, an absolute bound instead of the relative one
+	RMS float64 // if > 0, a bound on √(mean (got − want)²): the reported metric
 	Why string  // why this bound (and why it is looser than the default, if it is)
 }
 
 // Check tests one named tensor against its tolerance and returns the
-// relative error and a failure description ("" when within tolerance).
+// error measure it bounds (relative, max-abs or RMS) and a failure
+// description ("" when within tolerance).
 func (t Tolerance) Check(name string, got, want []float32) (float64, string) {
 	d, err := Compare(got, want)
 	if err != nil {
@@ -76,9 +87,18 @@ func (t Tolerance) Check(name string, got, want []float32) (float64, string) {
 	if d.NaN {
 		return math.Inf(1), fmt.Sprintf("%s: NaN or Inf in output", name)
 	}
+	if t.RMS > 0 {
+		if d.RMS > t.RMS {
+			return d.RMS, fmt.Sprintf("%s: rms diff %.3g > %.3g (max|diff| %.3g)", name, d.RMS, t.RMS, d.MaxAbs)
+		}
+		if t.Abs > 0 && d.MaxAbs > t.Abs {
+			return d.RMS, fmt.Sprintf("%s: max|diff| %.3g > %.3g (rms %.3g)", name, d.MaxAbs, t.Abs, d.RMS)
+		}
+		return d.RMS, ""
+	}
 	if t.Abs > 0 {
 		if d.MaxAbs > t.Abs {
-			return d.MaxAbs, fmt.Sprintf("%s: max|diff| %.3g > %.3g", name, d.MaxAbs, t.Abs)
+			return d.MaxAbs, fmt.Sprintf("%s: max|diff| %.3g > %.3g (rms %.3g)", name, d.MaxAbs, t.Abs, d.RMS)
 		}
 		return d.MaxAbs, ""
 	}

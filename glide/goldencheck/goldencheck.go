@@ -22,6 +22,10 @@ type Env struct {
 	// Tol scales the model tolerances for devices less exact than the CPU
 	// (1 on the CPU device).
 	TolScale float64
+	// Half says the device keeps weights and activations in binary16 (the
+	// WebGPU f16 path): sampling trajectories are then judged by their RMS
+	// difference (halfTrajectoryTol in sample.go says why).
+	Half bool
 	// Log receives progress notes (may be nil).
 	Log io.Writer
 }

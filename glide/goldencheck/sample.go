@@ -24,6 +24,19 @@ func init() {
 // reference's two BLAS builds differ by 5.7e-4 over 100 base steps.
 var trajectoryTol = golden.Tolerance{Abs: 1e-3}
 
+// halfTrajectoryTol bounds the trajectories on a half-precision device
+// (Env.Half). Its weights alone differ from the reference's by up to 2⁻¹¹
+// relative, and the samplers amplify that in single pixels (clamp edges,
+// √(1/ᾱ) at large t, DDIM's deterministic path): the reference's own
+// float32 arithmetic (our CPU device) on the detweights rounded to
+// binary16 moves the tiny upsampler's DDIM final sample by 0.28 at one
+// pixel (rms 3.3e-3) and the tiny base p_sample loop's by 8.0e-3 (rms
+// 9.0e-4). So a half-precision path is held to the trajectory as a whole,
+// rms ≤ 1e-2 (3× what the weights alone cause, leaving room for the
+// binary16 activations), and the max-abs bound, half the data range, only
+// catches gross errors.
+var halfTrajectoryTol = golden.Tolerance{RMS: 1e-2, Abs: 1}
+
 // epsReorderNoise is the float32 summation-order noise of the model's eps
 // output: the reference's two BLAS builds differ by 2.6e-6 on the tiny base
 // forward (fixtures README §6).
@@ -228,6 +241,11 @@ func checkSample(ctx context.Context, env *Env, c *golden.Case) golden.Result {
 			// catches gross errors), from t ≈ 900 on it is within 2e-3.
 			tol := scaled(trajectoryTol, env)
 			tol.Abs += diff.SqrtRecipM1AlphasCumprod[s.K] * epsReorderNoise * (1 + 2*guidance) * env.TolScale
+			if env.Half {
+				// The same growth on the RMS bound; clipped x0 lies in
+				// [−1, 1], so there is no useful max-abs bound.
+				tol = golden.Tolerance{RMS: halfTrajectoryTol.RMS + tol.Abs - trajectoryTol.Abs*env.TolScale}
+			}
 			got, err := dev.Download(s.X0)
 			if err != nil {
 				return err
@@ -257,6 +275,9 @@ func checkSample(ctx context.Context, env *Env, c *golden.Case) golden.Result {
 	}
 	if len(acc.Failures) > 0 {
 		return acc.Result("")
+	}
+	if env.Half {
+		return golden.Passed("x_rms_err", acc.Worst)
 	}
 	return golden.Passed("x_max_abs_err", acc.Worst)
 }
@@ -297,7 +318,11 @@ func compareRows(env *Env, acc *golden.Accumulator, name string, t *nn.Tensor, w
 		acc.Fail("%s: %v", name, err)
 		return
 	}
-	acc.Check(scaled(trajectoryTol, env), name, got, want)
+	tol := scaled(trajectoryTol, env)
+	if env.Half {
+		tol = halfTrajectoryTol
+	}
+	acc.Check(tol, name, got, want)
 }
 
 func scaled(t golden.Tolerance, env *Env) golden.Tolerance {

@@ -104,3 +104,26 @@ func TestConformanceF32OnF16(t *testing.T) {
 func suiteOpts() nntest.Options {
 	return nntest.Options{Reduced: os.Getenv("GLIDE_FULL_CONFORMANCE") != "1"}
 }
+
+// TestConformanceConvSplit runs the Conv2D group twice more, with the
+// reduction never split and always split (conv2d.wgsl), since which of
+// the two a shape takes depends on its grid: the reduced shapes mostly
+// split, the full-size ones mostly do not.
+func TestConformanceConvSplit(t *testing.T) {
+	d := newDevice(t, Options{})
+	tol := f32Tolerances()
+	if d.F16() {
+		tol = f16Tolerances()
+	}
+	for _, c := range []struct {
+		name   string
+		target int
+	}{{"never", 0}, {"always", 1 << 30}} {
+		t.Run(c.name, func(t *testing.T) {
+			d.splitTarget = c.target
+			o := suiteOpts()
+			o.Only = []string{"Conv2D"}
+			nntest.ConformanceOpts(t, d, tol, o)
+		})
+	}
+}

@@ -33,6 +33,9 @@ type Options struct {
 	ForceF32 bool
 	// Label prefixes the labels of the device's GPU objects ("webglide" when empty).
 	Label string
+	// Timestamps asks for timestamp-query when the adapter offers it, so
+	// that StartProfile can time dispatches (benchmarks).
+	Timestamps bool
 }
 
 // Device is the WebGPU nn.Device. It is not safe for concurrent use; the
@@ -89,6 +92,13 @@ type Device struct {
 	uniBuf   *pbuf
 	upBuf    *pbuf
 	dummy    *pbuf // bound where an optional input is absent
+	dummyW   *pbuf // bound where an optional output is absent
+
+	// splitTarget is the workgroup count below which Conv2D splits its
+	// reduction (conv2d.wgsl); 0 never splits.
+	splitTarget int
+
+	prof *profiler // non-nil while profiling (profile_js.go)
 }
 
 var _ nn.Device = (*Device)(nil)
@@ -200,6 +210,9 @@ func NewOnAdapter(a *gpu.Adapter, o Options) (*Device, error) {
 	if useF16 {
 		feats = append(feats, gpu.FeatureShaderF16)
 	}
+	if o.Timestamps && a.HasTimestamps() {
+		feats = append(feats, gpu.FeatureTimestampQuery)
+	}
 	gd, err := a.RequestDevice(gpu.DeviceDescriptor{Label: label, RequiredFeatures: feats, RequiredLimits: req})
 	if err != nil {
 		return nil, kindErr(glide.NoAdapter, "requestDevice on %q: %v", a.Info, err)
@@ -275,6 +288,10 @@ func (d *Device) init() error {
 	if d.dummy, err = d.newBuffer("absent-input", 256, gpu.BufferUsageStorage); err != nil {
 		return err
 	}
+	if d.dummyW, err = d.newBuffer("absent-output", 256, gpu.BufferUsageStorage); err != nil {
+		return err
+	}
+	d.splitTarget = splitTarget
 	d.jsUni = js.Global().Get("Uint8Array").New(uniformArena)
 	d.jsUp = js.Global().Get("Uint8Array").New(uploadArena)
 	d.growCmds(1 << 14)

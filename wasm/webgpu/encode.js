@@ -16,17 +16,29 @@
 //   uniBuf   GPUBuffer (uniform arena) and uni (Uint8Array) with uniLen bytes to write at 0
 //   upBuf    GPUBuffer (upload arena) and up (Uint8Array) with upLen bytes to write at 0
 //   label    label of the command encoder and passes
-(function webglideEncode(device, table, cmds, ncmd, uniBuf, uni, uniLen, upBuf, up, upLen, label) {
+//   qs       null, or a timestamp GPUQuerySet: then every dispatch gets its
+//            own pass writing timestamps 2k and 2k+1 (k: the dispatch's
+//            number in this call), resolved into resolveBuf at the end
+(function webglideEncode(device, table, cmds, ncmd, uniBuf, uni, uniLen, upBuf, up, upLen, label, qs, resolveBuf) {
   const q = device.queue;
   if (uniLen > 0) q.writeBuffer(uniBuf, 0, uni, 0, uniLen);
   if (upLen > 0) q.writeBuffer(upBuf, 0, up, 0, upLen);
   const enc = device.createCommandEncoder({ label });
   let pass = null;
   let pipe = -1; // the pass's current pipeline: consecutive dispatches of one kernel set it once
+  let timed = 0; // dispatches timed so far (qs only)
   for (let i = 0; i < ncmd;) {
     switch (cmds[i]) {
       case 1:
-        if (pass === null) { pass = enc.beginComputePass({ label }); pipe = -1; }
+        if (qs) {
+          if (pass !== null) pass.end();
+          pass = enc.beginComputePass({
+            label,
+            timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * timed, endOfPassWriteIndex: 2 * timed + 1 },
+          });
+          pipe = -1;
+          timed++;
+        } else if (pass === null) { pass = enc.beginComputePass({ label }); pipe = -1; }
         if (cmds[i + 1] !== pipe) { pipe = cmds[i + 1]; pass.setPipeline(table[pipe]); }
         // The dynamic offset straight from cmds (the Uint32Array overload):
         // no array to build or convert per dispatch.
@@ -44,5 +56,6 @@
     }
   }
   if (pass !== null) pass.end();
+  if (qs && timed > 0) enc.resolveQuerySet(qs, 0, 2 * timed, resolveBuf, 0);
   q.submit([enc.finish({ label })]);
 })

@@ -67,8 +67,15 @@ func (d *Device) flush() {
 			d.fail(kindErr(glide.KindUnknown, "encode: %v", r))
 		}
 	}()
+	qs, rb := js.Null(), js.Null()
+	if d.prof != nil {
+		qs, rb = d.prof.qs.JSValue(), d.prof.resolve.buf.JSValue()
+	}
 	d.encode.Invoke(d.gd.JSValue(), d.table, d.jsCmd32, len(d.cmds),
-		d.uniBuf.buf.JSValue(), d.jsUni, d.uniLen, d.upBuf.buf.JSValue(), d.jsUp, len(d.up), d.label+".step")
+		d.uniBuf.buf.JSValue(), d.jsUni, d.uniLen, d.upBuf.buf.JSValue(), d.jsUp, len(d.up), d.label+".step", qs, rb)
+	if d.prof != nil {
+		d.collect()
+	}
 }
 
 // Download implements nn.Device: it submits the pending work, reads t

@@ -38,12 +38,13 @@ func TestGoldenCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The tolerances: f32 path 1e-3·max|ref| (10× the CPU's
-	// 1e-4), f16 path 1e-2 (100×); trajectories scale the same way.
+	// 1e-4), f16 path 1e-2 (100×); trajectories scale the same way on the
+	// f32 path and are judged by their RMS on the f16 path (Env.Half).
 	scale := 10.0
 	if d.F16() {
 		scale = 100
 	}
-	checkers := goldencheck.Checkers(&goldencheck.Env{Device: d, TolScale: scale})
+	checkers := goldencheck.Checkers(&goldencheck.Env{Device: d, TolScale: scale, Half: d.F16()})
 	var picked []*golden.Case
 	for _, c := range cases {
 		if re.MatchString(c.Name) {

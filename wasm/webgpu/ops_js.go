@@ -112,11 +112,56 @@ func (d *Device) Conv2D(x, w, b, residual *nn.Tensor, pad int) *nn.Tensor {
 		flags |= 2
 	}
 	y := d.alloc("conv2d", n, co, oh, ow)
-	params := []uint32{uint32(ci), uint32(h), uint32(wd), uint32(co), uint32(ks), uint32(int32(pad)), uint32(oh), uint32(ow), flags}
-	bufs := []*pbuf{d.buf("Conv2D", x), d.buf("Conv2D", w), d.opt("Conv2D", b), d.opt("Conv2D", residual), d.buf("Conv2D", y)}
-	// conv2d.wgsl: 64 channels × 64 pixels per workgroup, specialised on ks.
-	d.dispatch(d.pipelineFor(kConv2D, uint32(ks)), x.Label, params, bufs, (oh*ow+63)/64, (co+63)/64, n)
+	if d.prof != nil {
+		d.describe(2*float64(n*co*oh*ow*ci*ks*ks), "%d×%d %d→%d %d×%d b%d", ks, ks, ci, co, oh, ow, n)
+	}
+	// conv2d.wgsl: 64 channels × 64 pixels per workgroup, specialised on
+	// ks; the reduction split in S slices where the grid is small.
+	gx, gy := (oh*ow+63)/64, (co+63)/64
+	split, chunk := splitK(gx*gy*n, ci*ks*ks, d.splitTarget)
+	params := []uint32{uint32(ci), uint32(h), uint32(wd), uint32(co), uint32(ks), uint32(int32(pad)), uint32(oh), uint32(ow), flags,
+		uint32(split), uint32(chunk)}
+	xb, wb, bb, rb, yb := d.buf("Conv2D", x), d.buf("Conv2D", w), d.opt("Conv2D", b), d.opt("Conv2D", residual), d.buf("Conv2D", y)
+	if split == 1 {
+		d.dispatch(d.pipelineFor(kConv2D, uint32(ks)), x.Label, params, []*pbuf{xb, wb, bb, rb, yb, d.dummyW}, gx, gy, n)
+		return y
+	}
+	outs := n * co * oh * ow
+	part := d.getBuf(4*split*outs, "conv2d-partials")
+	if part == nil {
+		return y
+	}
+	d.dispatch(d.pipelineFor(kConv2D, uint32(ks)), x.Label, params, []*pbuf{xb, wb, d.dummy, d.dummy, d.dummyW, part}, gx, gy, n*split)
+	if d.prof != nil {
+		d.describe(0, "%d slices of %d→%d %d×%d b%d", split, ci, co, oh, ow, n)
+	}
+	sx, sy := elementwise(outs)
+	d.dispatch(d.pipelineFor(kSplitKSum, wg1), x.Label, []uint32{uint32(outs), uint32(split), uint32(co), uint32(oh * ow), flags},
+		[]*pbuf{part, bb, rb, yb}, sx, sy, 1)
+	d.putBuf(part) // later users are ordered after these dispatches on the GPU
 	return y
+}
+
+// splitTarget is the workgroup count a convolution should reach on a GPU
+// before its reduction is split: a couple of waves on a large GPU (an
+// H100 has 132 multiprocessors).
+const splitTarget = 256
+
+// splitK picks the slices S of a convolution's reduction of k terms whose
+// grid has wgs workgroups: enough to reach target workgroups, each slice
+// at least 8 steps of 16 and a multiple of 16 long. It returns S and the
+// slice length (k rounded up to 16 when S = 1).
+func splitK(wgs, k, target int) (slices, chunk int) {
+	const step, minSteps, maxSlices = 16, 8, 16
+	s := 1
+	if wgs < target {
+		s = min((target+wgs-1)/wgs, maxSlices, k/(step*minSteps))
+	}
+	if s <= 1 {
+		return 1, (k + step - 1) / step * step
+	}
+	chunk = ((k+s-1)/s + step - 1) / step * step
+	return (k + chunk - 1) / chunk, chunk
 }
 
 // GroupNorm implements nn.Device (group_norm.wgsl).
@@ -146,7 +191,13 @@ func (d *Device) GroupNorm(x, gamma, beta *nn.Tensor, o nn.GroupNormOpts) *nn.Te
 	}
 	params := []uint32{uint32(c), uint32(s), uint32(c / o.Groups), f32w(o.Eps), flags, uint32(splits), uint32(chunk)}
 	bufs := []*pbuf{d.buf("GroupNorm", x), d.buf("GroupNorm", gamma), d.buf("GroupNorm", beta), d.opt("GroupNorm", o.ScaleShift), part, d.buf("GroupNorm", y)}
+	if d.prof != nil {
+		d.describe(0, "%d ch × %d b%d", c, s, n)
+	}
 	d.dispatch(d.pipelineFor(kGroupNormStats, wg1), x.Label, params, bufs, splits, o.Groups, n)
+	if d.prof != nil {
+		d.describe(0, "%d ch × %d b%d", c, s, n)
+	}
 	d.dispatch(d.pipelineFor(kGroupNorm, wg1), x.Label, params, bufs, splits, o.Groups, n)
 	d.putBuf(part) // later users are ordered after these dispatches on the GPU
 	return y
@@ -186,6 +237,9 @@ func (d *Device) Linear(x, w, b *nn.Tensor) *nn.Tensor {
 	shape := append(append([]int(nil), x.Shape[:len(x.Shape)-1]...), out)
 	y := d.alloc("linear", shape...)
 	bufs := []*pbuf{d.buf("Linear", x), d.buf("Linear", w), d.opt("Linear", b), d.buf("Linear", y)}
+	if d.prof != nil {
+		d.describe(2*float64(rows*in*out), "%d→%d × %d rows", in, out, rows)
+	}
 	d.dispatch(d.pipelineFor(kLinear), x.Label, []uint32{uint32(rows), uint32(in), uint32(out), flags}, bufs, (out+31)/32, (rows+31)/32, 1)
 	return y
 }
@@ -240,6 +294,10 @@ func (d *Device) Attention(qkv, encKV *nn.Tensor, heads int) *nn.Tensor {
 	}
 	scale2 := float32(1 / math.Sqrt(float64(ch)))
 	bufs := []*pbuf{d.buf("Attention", qkv), d.opt("Attention", encKV), d.buf("Attention", y)}
+	if d.prof != nil {
+		// Q·Kᵀ and P·V over T queries and L+T keys, per head.
+		d.describe(4*float64(b*heads*t*(l+t)*ch), "%d heads × %d ch, %d queries, %d+%d keys b%d", heads, ch, t, l, t, b)
+	}
 	d.dispatch(d.pipelineFor(kAttention), qkv.Label, []uint32{uint32(t), uint32(l), uint32(width), uint32(ch), f32w(scale2)},
 		bufs, (t+15)/16, heads, b)
 	return y

@@ -24,6 +24,7 @@ const (
 	kUnary
 	kAdd
 	kConv2D
+	kSplitKSum
 	kLinear
 	kGroupNormStats
 	kGroupNorm
@@ -53,7 +54,8 @@ var kernels = [numKernels]kernelInfo{
 	kExpandF16:      {file: "expand_f16", binds: "rw", consts: []string{"wg"}},
 	kUnary:          {file: "unary", binds: "rw", consts: []string{"wg", "op"}},
 	kAdd:            {file: "add", binds: "rrw", consts: []string{"wg"}},
-	kConv2D:         {file: "conv2d", binds: "rrrrw", consts: []string{"KS"}},
+	kConv2D:         {file: "conv2d", binds: "rrrrww", consts: []string{"KS"}},
+	kSplitKSum:      {file: "splitk_sum", binds: "rrrw", consts: []string{"wg"}},
 	kLinear:         {file: "linear", binds: "rrrw"},
 	kGroupNormStats: {file: "group_norm", entry: "stats", binds: "rrrrww", consts: []string{"wg"}},
 	kGroupNorm:      {file: "group_norm", binds: "rrrrww", consts: []string{"wg"}},
@@ -220,6 +222,9 @@ func (d *Device) dispatch(p *pipeline, label string, params []uint32, bufs []*pb
 	}
 	if d.uniLen+d.slot > uniformArena {
 		d.flush()
+	}
+	if d.prof != nil {
+		d.noteDispatch(p.name)
 	}
 	off := d.uniLen
 	for i, w := range params {

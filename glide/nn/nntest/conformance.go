@@ -1,6 +1,7 @@
 package nntest
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/webglide/webglide/glide/nn"
@@ -24,24 +25,42 @@ type Options struct {
 	// channel counts, head layouts and text length. For CPU WebGPU
 	// adapters (SwiftShader runs 0.1–0.6 GFLOP/s).
 	Reduced bool
+	// Only, when not empty, names the op groups to run (e.g. "Conv2D"):
+	// for a device variant that changes one kernel.
+	Only []string
 }
 
 // ConformanceOpts is Conformance with options.
 func ConformanceOpts(t *testing.T, dev nn.Device, tol Tolerances, o Options) {
 	t.Helper()
 	t.Logf("device: %s", dev.Name())
-	t.Run("Upload", func(t *testing.T) { testUpload(t, dev, tol) })
-	t.Run("Conv2D", func(t *testing.T) { testConv2D(t, dev, tol, o) })
-	t.Run("GroupNorm", func(t *testing.T) { testGroupNorm(t, dev, tol) })
-	t.Run("LayerNorm", func(t *testing.T) { testLayerNorm(t, dev, tol) })
-	t.Run("Linear", func(t *testing.T) { testLinear(t, dev, tol) })
-	t.Run("Attention", func(t *testing.T) { testAttention(t, dev, tol, o) })
-	t.Run("Elementwise", func(t *testing.T) { testElementwise(t, dev, tol) })
-	t.Run("Resample", func(t *testing.T) { testResample(t, dev, tol) })
-	t.Run("Layout", func(t *testing.T) { testLayout(t, dev, tol) })
-	t.Run("Embedding", func(t *testing.T) { testEmbedding(t, dev, tol) })
-	t.Run("Guidance", func(t *testing.T) { testGuidance(t, dev, tol) })
-	t.Run("SamplerStep", func(t *testing.T) { testSamplerStep(t, dev, tol) })
+	groups := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"Upload", func(t *testing.T) { testUpload(t, dev, tol) }},
+		{"Conv2D", func(t *testing.T) { testConv2D(t, dev, tol, o) }},
+		{"GroupNorm", func(t *testing.T) { testGroupNorm(t, dev, tol) }},
+		{"LayerNorm", func(t *testing.T) { testLayerNorm(t, dev, tol) }},
+		{"Linear", func(t *testing.T) { testLinear(t, dev, tol) }},
+		{"Attention", func(t *testing.T) { testAttention(t, dev, tol, o) }},
+		{"Elementwise", func(t *testing.T) { testElementwise(t, dev, tol) }},
+		{"Resample", func(t *testing.T) { testResample(t, dev, tol) }},
+		{"Layout", func(t *testing.T) { testLayout(t, dev, tol) }},
+		{"Embedding", func(t *testing.T) { testEmbedding(t, dev, tol) }},
+		{"Guidance", func(t *testing.T) { testGuidance(t, dev, tol) }},
+		{"SamplerStep", func(t *testing.T) { testSamplerStep(t, dev, tol) }},
+	}
+	ran := 0
+	for _, g := range groups {
+		if len(o.Only) == 0 || slices.Contains(o.Only, g.name) {
+			t.Run(g.name, g.run)
+			ran++
+		}
+	}
+	if ran == 0 {
+		t.Errorf("Options.Only %q names no op group", o.Only)
+	}
 	if err := dev.Err(); err != nil {
 		t.Errorf("device error after the suite: %v", err)
 	}

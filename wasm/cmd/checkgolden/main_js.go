@@ -91,7 +91,7 @@ func run(args []string) int {
 			cases = append(cases, c)
 		}
 	}
-	env := &goldencheck.Env{Device: dev, TolScale: tol, Log: os.Stderr}
+	env := &goldencheck.Env{Device: dev, TolScale: tol, Half: info.Backend == backend.WebGPUF16, Log: os.Stderr}
 	s := golden.Run(context.Background(), cases, goldencheck.Checkers(env), os.Stdout)
 	fmt.Fprintf(os.Stderr, "%s: %d of %d cases in %.1fs\n", me, len(cases), len(all), time.Since(start).Seconds())
 	if len(cases) == 0 {
