@@ -1,5 +1,5 @@
 // attention: QKV attention (legacy head layout) with text keys/values
-// prepended, flash style: keys are visited 16 at a time with an online
+// prepended, flash style: keys are visited 32 at a time with an online
 // softmax, so the T×(L+T) logits are never stored. Softmax and
 // accumulation are f32.
 //
@@ -11,11 +11,19 @@
 //
 // Layouts: qkv (B, 3·W, T) with head h's q, k, v at rows h·3ch + [0, ch,
 // 2ch); enc (B, 2·W, L) with head h's k, v at rows h·2ch + [0, ch);
-// y (B, W, T). A workgroup of 64 invocations handles 16 queries of one
-// (sample, head); invocation c owns output channel c (ch ≤ 64) and keeps
-// its 16 query accumulators in four named vec4s. Invocations 0..15 keep
-// the running max and sum of their query's softmax.
-// Dispatch: (ceil(T/16), heads, B).
+// y (B, W, T).
+//
+// A workgroup of 64 invocations handles 64 queries of one (sample, head):
+// invocation i owns query t0 + i, keeps it and its output row (≤ 64
+// channels) in registers as vec4s, and runs its own online softmax, so no
+// invocation waits for another except to share a tile of 32 keys and
+// values in workgroup memory (read by all at the same address: a
+// broadcast). Where that grid is small, the keys are split in S slices:
+// workgroup z = n·S + s visits slice s only and stores its unnormalised
+// output row and its running max and sum in part and ml;
+// attention_merge.wgsl combines the slices. With S = 1 the kernel
+// normalises and writes y itself, and part and ml are dummies.
+// Dispatch: (ceil(T/64), heads, B·S).
 
 struct Params {
   t: u32,      // image positions T
@@ -23,66 +31,74 @@ struct Params {
   width: u32,  // W = heads·ch
   ch: u32,     // channels per head (≤ 64)
   scale2: f32, // s² = 1/√ch, applied to the dot product once
+  slices: u32, // S: key slices (1: no split)
+  kchunk: u32, // keys per slice, a multiple of TK
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> qkv: array<st>; // (B, 3W, T)
 @group(0) @binding(2) var<storage, read> enc: array<st>; // (B, 2W, L) or a dummy when L = 0
-@group(0) @binding(3) var<storage, read_write> y: array<st>; // (B, W, T)
+@group(0) @binding(3) var<storage, read_write> y: array<st>; // (B, W, T), or a dummy when S > 1
+@group(0) @binding(4) var<storage, read_write> part: array<f32>; // (S, B, W, T) f32 when S > 1
+@group(0) @binding(5) var<storage, read_write> ml: array<f32>; // (S, B, heads, T, 2) running max and sum when S > 1
 
-const TQ: u32 = 16u; // queries per workgroup
-const TK: u32 = 16u; // keys per step
-const CH: u32 = 64u; // most channels per head
-const NEG: f32 = -3.0e38; // "minus infinity" for masked keys
+const TQ: u32 = 64u; // queries per workgroup
+const TK: u32 = 32u; // keys per step
+const C4: u32 = 16u; // vec4s of the most channels per head (64)
+const NEG: f32 = -3.0e38; // "minus infinity"
 
-var<workgroup> qs: array<f32, 1024>; // [CH][TQ] queries
-var<workgroup> kt: array<f32, 1024>; // [CH][TK] keys of this step
-var<workgroup> vt: array<f32, 1024>; // [CH][TK] values of this step
-var<workgroup> ps: array<f32, 256>; // [TQ][TK] logits, then probabilities
-var<workgroup> corr: array<f32, 16>; // per query: factor rescaling the accumulators
+var<workgroup> kt: array<vec4<f32>, 512>; // [TK][C4] keys of this step
+var<workgroup> vt: array<vec4<f32>, 512>; // [TK][C4] values of this step
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let n = wid.z;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) li: u32) {
+  let S = params.slices;
+  let n = wid.z / S;
+  let slice = wid.z % S;
+  let nb = nwg.z / S;
   let hd = wid.y;
-  let t0 = wid.x * TQ;
+  let heads = nwg.y;
   let T = params.t;
   let L = params.l;
   let ch = params.ch;
+  let t = wid.x * TQ + li;
   let qbase = (n * 3u * params.width + hd * 3u * ch) * T;
   let kbase = qbase + ch * T;
   let vbase = qbase + 2u * ch * T;
   let ebase = (n * 2u * params.width + hd * 2u * ch) * L;
   let evbase = ebase + ch * L;
-  let nkeys = L + T;
+  let jb = slice * params.kchunk;
+  let je = min(L + T, jb + params.kchunk);
 
-  for (var r = 0u; r < 16u; r++) {
-    let e = r * 64u + li;
-    let c = e / TQ;
-    let q = e % TQ;
-    var v = 0.0;
-    if (c < ch && t0 + q < T) {
-      v = f32(qkv[qbase + c * T + t0 + q]);
+  var q: array<vec4<f32>, 16>;
+  var o: array<vec4<f32>, 16>;
+  for (var c4 = 0u; c4 < C4; c4++) {
+    var v = vec4<f32>(0.0);
+    for (var r = 0u; r < 4u; r++) {
+      let c = c4 * 4u + r;
+      if (c < ch && t < T) {
+        v[r] = f32(qkv[qbase + c * T + t]);
+      }
     }
-    qs[c * TQ + q] = v;
+    q[c4] = v;
+    o[c4] = vec4<f32>(0.0);
   }
 
-  var mrun = NEG; // running max (invocations < TQ)
-  var lrun = 0.0; // running sum (invocations < TQ)
-  var acc0 = vec4<f32>(0.0); // queries 0..3 of channel li
-  var acc1 = vec4<f32>(0.0); // queries 4..7
-  var acc2 = vec4<f32>(0.0); // queries 8..11
-  var acc3 = vec4<f32>(0.0); // queries 12..15
-
-  for (var j0 = 0u; j0 < nkeys; j0 += TK) {
-    for (var r = 0u; r < 16u; r++) {
+  var mrun = NEG; // running max of the logits
+  var lrun = 0.0; // running sum of exp(logit − mrun)
+  var lg: array<f32, 32>; // this step's logits, then probabilities
+  for (var j0 = jb; j0 < je; j0 += TK) {
+    // Tile load: invocation li fetches key j0 + li % 32 of channels
+    // li / 32, +2, +4, ... (neighbouring invocations read neighbouring keys).
+    for (var r = 0u; r < 32u; r++) {
       let e = r * 64u + li;
-      let c = e / TK;
       let kk = e % TK;
+      let c = e / TK;
       let j = j0 + kk;
       var kv = 0.0;
       var vv = 0.0;
-      if (c < ch && j < nkeys) {
+      if (c < ch && j < je) {
         if (j < L) {
           kv = f32(enc[ebase + c * L + j]);
           vv = f32(enc[evbase + c * L + j]);
@@ -91,73 +107,64 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           vv = f32(qkv[vbase + c * T + j - L]);
         }
       }
-      kt[c * TK + kk] = kv;
-      vt[c * TK + kk] = vv;
+      kt[kk * C4 + c / 4u][c % 4u] = kv;
+      vt[kk * C4 + c / 4u][c % 4u] = vv;
     }
     workgroupBarrier();
 
-    for (var r = 0u; r < 4u; r++) {
-      let e = r * 64u + li;
-      let q = e / TK;
-      let kk = e % TK;
+    // Loops of constant length (the channels past ch and the keys past
+    // the slice are zeros and −∞), so that q, o and lg can live in
+    // registers.
+    var mx = mrun;
+    for (var kk = 0u; kk < TK; kk++) {
       var d = 0.0;
-      for (var c = 0u; c < ch; c++) {
-        d += qs[c * TQ + q] * kt[c * TK + kk];
+      for (var c4 = 0u; c4 < C4; c4++) {
+        d += dot(q[c4], kt[kk * C4 + c4]);
       }
-      ps[q * TK + kk] = select(NEG, d * params.scale2, j0 + kk < nkeys);
+      lg[kk] = select(NEG, d * params.scale2, j0 + kk < je);
+      mx = max(mx, lg[kk]);
     }
-    workgroupBarrier();
-
-    if (li < TQ) {
-      var mx = mrun;
-      for (var kk = 0u; kk < TK; kk++) {
-        mx = max(mx, ps[li * TK + kk]);
-      }
-      var sum = 0.0;
-      for (var kk = 0u; kk < TK; kk++) {
-        let p = select(0.0, exp(ps[li * TK + kk] - mx), j0 + kk < nkeys);
-        ps[li * TK + kk] = p;
-        sum += p;
-      }
-      let cf = exp(mrun - mx);
-      lrun = lrun * cf + sum;
-      mrun = mx;
-      corr[li] = cf;
+    let cf = exp(mrun - mx);
+    lrun *= cf;
+    for (var c4 = 0u; c4 < C4; c4++) {
+      o[c4] *= cf;
     }
-    workgroupBarrier();
-
-    if (li < ch) {
-      acc0 *= vec4<f32>(corr[0], corr[1], corr[2], corr[3]);
-      acc1 *= vec4<f32>(corr[4], corr[5], corr[6], corr[7]);
-      acc2 *= vec4<f32>(corr[8], corr[9], corr[10], corr[11]);
-      acc3 *= vec4<f32>(corr[12], corr[13], corr[14], corr[15]);
-      for (var kk = 0u; kk < TK; kk++) {
-        let v = vt[li * TK + kk];
-        acc0 += v * vec4<f32>(ps[kk], ps[TK + kk], ps[2u * TK + kk], ps[3u * TK + kk]);
-        acc1 += v * vec4<f32>(ps[4u * TK + kk], ps[5u * TK + kk], ps[6u * TK + kk], ps[7u * TK + kk]);
-        acc2 += v * vec4<f32>(ps[8u * TK + kk], ps[9u * TK + kk], ps[10u * TK + kk], ps[11u * TK + kk]);
-        acc3 += v * vec4<f32>(ps[12u * TK + kk], ps[13u * TK + kk], ps[14u * TK + kk], ps[15u * TK + kk]);
+    for (var kk = 0u; kk < TK; kk++) {
+      let p = exp(lg[kk] - mx); // 0 for the keys past the slice
+      lrun += p;
+      for (var c4 = 0u; c4 < C4; c4++) {
+        o[c4] += p * vt[kk * C4 + c4];
       }
     }
+    mrun = mx;
     workgroupBarrier();
   }
 
-  if (li < TQ) {
-    corr[li] = 1.0 / lrun;
+  if (t >= T) {
+    return;
   }
-  workgroupBarrier();
-  if (li < ch) {
-    let ybase = (n * params.width + hd * ch + li) * T + t0;
-    for (var q = 0u; q < TQ; q++) {
-      if (t0 + q < T) {
-        var v: f32;
-        switch q / 4u {
-          case 0u: { v = acc0[q % 4u]; }
-          case 1u: { v = acc1[q % 4u]; }
-          case 2u: { v = acc2[q % 4u]; }
-          default: { v = acc3[q % 4u]; }
+  if (S > 1u) {
+    let pbase = ((slice * nb + n) * params.width + hd * ch) * T + t;
+    for (var c4 = 0u; c4 < C4; c4++) {
+      for (var r = 0u; r < 4u; r++) {
+        let c = c4 * 4u + r;
+        if (c < ch) {
+          part[pbase + c * T] = o[c4][r];
         }
-        y[ybase + q] = st(v * corr[q]);
+      }
+    }
+    let mb = (((slice * nb + n) * heads + hd) * T + t) * 2u;
+    ml[mb] = mrun;
+    ml[mb + 1u] = lrun;
+    return;
+  }
+  let inv = 1.0 / lrun;
+  let ybase = (n * params.width + hd * ch) * T + t;
+  for (var c4 = 0u; c4 < C4; c4++) {
+    for (var r = 0u; r < 4u; r++) {
+      let c = c4 * 4u + r;
+      if (c < ch) {
+        y[ybase + c * T] = st(o[c4][r] * inv);
       }
     }
   }

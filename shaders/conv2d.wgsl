@@ -14,10 +14,12 @@
 // 64-pixel tile; each invocation holds 4 channels × 4 consecutive pixels in
 // four named vec4 accumulators (acc_r: channel ty·4+r, component s: pixel
 // tx·4+s). K advances 16 at a time through a 16×64 weight tile and a 16×64
-// input tile in workgroup memory; while a step computes, each invocation
-// already holds the next step's 4 weights and 4 inputs in registers (they
-// were loaded before the step's arithmetic). A loading invocation's
-// pixels are fixed, so their (row, column) are computed once.
+// input tile in workgroup memory, both held as vec4s so that a step's
+// inner product reads two vec4s per 16 multiply-adds; while a step
+// computes, each invocation already holds the next step's 4 weights (4
+// channels of one K index) and 4 inputs (4 pixels of one K index) in
+// registers (they were loaded before the step's arithmetic). A loading
+// invocation's pixels are fixed, so their (row, column) are computed once.
 // Dispatch: (ceil(OH·OW/64), ceil(Co/64), B·S). Accumulation is f32.
 //
 // Split K: where that grid is too small to fill the GPU (the 8×8 and
@@ -56,8 +58,8 @@ const TM: u32 = 64u; // output channels per tile
 const TN: u32 = 64u; // output pixels per tile
 const TK: u32 = 16u; // reduction depth per step
 
-var<workgroup> wtile: array<f32, 1024>; // [TK][TM]: weights of the tile's channels
-var<workgroup> xtile: array<f32, 1024>; // [TK][TN]: gathered input windows
+var<workgroup> wtile: array<vec4<f32>, 256>; // [TK][TM/4]: weights of the tile's channels
+var<workgroup> xtile: array<vec4<f32>, 256>; // [TK][TN/4]: gathered input windows
 
 // xAt is input value (i, j) of channel base cb, or 0 outside the image.
 fn xAt(cb: u32, i: i32, j: i32, ok: bool) -> f32 {
@@ -88,8 +90,10 @@ fn wAt(wrow: u32, k: u32, K: u32, ok: bool) -> f32 {
   return 0.0;
 }
 
-fn loadW(wrow: u32, k: u32, K: u32, ok: bool) -> vec4<f32> {
-  return vec4<f32>(wAt(wrow, k, K, ok), wAt(wrow, k + 1u, K, ok), wAt(wrow, k + 2u, K, ok), wAt(wrow, k + 3u, K, ok));
+// loadW reads K index k of 4 consecutive channels' rows (row length kr,
+// the first at wrow; ok: each channel exists).
+fn loadW(wrow: u32, kr: u32, k: u32, K: u32, ok: vec4<bool>) -> vec4<f32> {
+  return vec4<f32>(wAt(wrow, k, K, ok.x), wAt(wrow + kr, k, K, ok.y), wAt(wrow + 2u * kr, k, K, ok.z), wAt(wrow + 3u * kr, k, K, ok.w));
 }
 
 // put stores output pixel p of row base yb (bias bo, residual per flags).
@@ -129,11 +133,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let pin = lp < vec4<u32>(ohw);
   let pi = vec4<i32>(lp / params.ow) - params.pad;
   let pj = vec4<i32>(lp % params.ow) - params.pad;
-  // Weight loader: channel lm, K indices lkw .. lkw+3 of the step.
-  let lm = li / 4u;
-  let lkw = (li % 4u) * 4u;
-  let wrow = (o0 + lm) * params.ci * KK; // rows are the whole reduction long
-  let wok = o0 + lm < params.co;
+  // Weight loader: channels o0 + lmq·4 .. +3 at K index lkw of the step
+  // (neighbouring invocations read neighbouring weights of a row).
+  let lkw = li % 16u;
+  let lmq = li / 16u;
+  let kr = params.ci * KK; // rows are the whole reduction long
+  let wrow = (o0 + lmq * 4u) * kr;
+  let wok = vec4<u32>(o0 + lmq * 4u) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.co);
 
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
@@ -141,32 +147,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var acc3 = vec4<f32>(0.0);
 
   var xr = loadX(kb + lk, K, xbase, pi, pj, pin);
-  var wr = loadW(wrow, kb + lkw, K, wok);
+  var wr = loadW(wrow, kr, kb + lkw, K, wok);
 
   for (var k0 = kb; k0 < K; k0 += TK) {
-    let xs = lk * TN + lq * 4u;
-    xtile[xs] = xr.x;
-    xtile[xs + 1u] = xr.y;
-    xtile[xs + 2u] = xr.z;
-    xtile[xs + 3u] = xr.w;
-    wtile[lkw * TM + lm] = wr.x;
-    wtile[(lkw + 1u) * TM + lm] = wr.y;
-    wtile[(lkw + 2u) * TM + lm] = wr.z;
-    wtile[(lkw + 3u) * TM + lm] = wr.w;
+    xtile[lk * (TN / 4u) + lq] = xr;
+    wtile[lkw * (TM / 4u) + lmq] = wr;
     workgroupBarrier();
 
     // Load the next step while this one computes.
     let k1 = k0 + TK;
     if (k1 < K) {
       xr = loadX(k1 + lk, K, xbase, pi, pj, pin);
-      wr = loadW(wrow, k1 + lkw, K, wok);
+      wr = loadW(wrow, kr, k1 + lkw, K, wok);
     }
 
     for (var kk = 0u; kk < TK; kk++) {
-      let wa = kk * TM + ty * 4u;
-      let a = vec4<f32>(wtile[wa], wtile[wa + 1u], wtile[wa + 2u], wtile[wa + 3u]);
-      let xb = kk * TN + tx * 4u;
-      let b = vec4<f32>(xtile[xb], xtile[xb + 1u], xtile[xb + 2u], xtile[xb + 3u]);
+      let a = wtile[kk * (TM / 4u) + ty];
+      let b = xtile[kk * (TN / 4u) + tx];
       acc0 += a.x * b;
       acc1 += a.y * b;
       acc2 += a.z * b;

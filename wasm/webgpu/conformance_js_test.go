@@ -105,11 +105,11 @@ func suiteOpts() nntest.Options {
 	return nntest.Options{Reduced: os.Getenv("GLIDE_FULL_CONFORMANCE") != "1"}
 }
 
-// TestConformanceConvSplit runs the Conv2D group twice more, with the
-// reduction never split and always split (conv2d.wgsl), since which of
-// the two a shape takes depends on its grid: the reduced shapes mostly
-// split, the full-size ones mostly do not.
-func TestConformanceConvSplit(t *testing.T) {
+// TestConformanceSplit runs the Conv2D and Attention groups twice more,
+// with their reductions never split and always split (conv2d.wgsl,
+// attention.wgsl), since which of the two a shape takes depends on its
+// grid: the reduced shapes mostly split, the full-size ones mostly do not.
+func TestConformanceSplit(t *testing.T) {
 	d := newDevice(t, Options{})
 	tol := f32Tolerances()
 	if d.F16() {
@@ -122,7 +122,7 @@ func TestConformanceConvSplit(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			d.splitTarget = c.target
 			o := suiteOpts()
-			o.Only = []string{"Conv2D"}
+			o.Only = []string{"Conv2D", "Attention"}
 			nntest.ConformanceOpts(t, d, tol, o)
 		})
 	}

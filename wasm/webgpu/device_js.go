@@ -93,6 +93,7 @@ type Device struct {
 	upBuf    *pbuf
 	dummy    *pbuf // bound where an optional input is absent
 	dummyW   *pbuf // bound where an optional output is absent
+	dummyW2  *pbuf // a second one, for kernels with two optional outputs
 
 	// splitTarget is the workgroup count below which Conv2D splits its
 	// reduction (conv2d.wgsl); 0 never splits.
@@ -289,6 +290,9 @@ func (d *Device) init() error {
 		return err
 	}
 	if d.dummyW, err = d.newBuffer("absent-output", 256, gpu.BufferUsageStorage); err != nil {
+		return err
+	}
+	if d.dummyW2, err = d.newBuffer("absent-output-2", 256, gpu.BufferUsageStorage); err != nil {
 		return err
 	}
 	d.splitTarget = splitTarget

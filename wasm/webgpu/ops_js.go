@@ -240,7 +240,12 @@ func (d *Device) Linear(x, w, b *nn.Tensor) *nn.Tensor {
 	if d.prof != nil {
 		d.describe(2*float64(rows*in*out), "%d→%d × %d rows", in, out, rows)
 	}
-	d.dispatch(d.pipelineFor(kLinear), x.Label, []uint32{uint32(rows), uint32(in), uint32(out), flags}, bufs, (out+31)/32, (rows+31)/32, 1)
+	params := []uint32{uint32(rows), uint32(in), uint32(out), flags}
+	if rows <= 8 { // linear_rows.wgsl: 16 outputs per workgroup, all rows
+		d.dispatch(d.pipelineFor(kLinearRows), x.Label, params, bufs, (out+15)/16, 1, 1)
+		return y
+	}
+	d.dispatch(d.pipelineFor(kLinear), x.Label, params, bufs, (out+31)/32, (rows+31)/32, 1)
 	return y
 }
 
@@ -293,14 +298,54 @@ func (d *Device) Attention(qkv, encKV *nn.Tensor, heads int) *nn.Tensor {
 		return y
 	}
 	scale2 := float32(1 / math.Sqrt(float64(ch)))
-	bufs := []*pbuf{d.buf("Attention", qkv), d.opt("Attention", encKV), d.buf("Attention", y)}
+	qb, eb, yb := d.buf("Attention", qkv), d.opt("Attention", encKV), d.buf("Attention", y)
 	if d.prof != nil {
 		// Q·Kᵀ and P·V over T queries and L+T keys, per head.
 		d.describe(4*float64(b*heads*t*(l+t)*ch), "%d heads × %d ch, %d queries, %d+%d keys b%d", heads, ch, t, l, t, b)
 	}
-	d.dispatch(d.pipelineFor(kAttention), qkv.Label, []uint32{uint32(t), uint32(l), uint32(width), uint32(ch), f32w(scale2)},
-		bufs, (t+15)/16, heads, b)
+	// attention.wgsl: 64 queries per workgroup; the keys split in S
+	// slices where the grid is small.
+	gx := (t + 63) / 64
+	split, chunk := splitKeys(gx*heads*b, l+t, d.splitTarget)
+	params := []uint32{uint32(t), uint32(l), uint32(width), uint32(ch), f32w(scale2), uint32(split), uint32(chunk)}
+	if split == 1 {
+		d.dispatch(d.pipelineFor(kAttention), qkv.Label, params, []*pbuf{qb, eb, yb, d.dummyW, d.dummyW2}, gx, heads, b)
+		return y
+	}
+	outs := b * width * t
+	part := d.getBuf(4*split*outs, "attention-partials")
+	ml := d.getBuf(4*2*split*b*heads*t, "attention-max-sum")
+	if part == nil || ml == nil {
+		return y
+	}
+	d.dispatch(d.pipelineFor(kAttention), qkv.Label, params, []*pbuf{qb, eb, d.dummyW, part, ml}, gx, heads, b*split)
+	if d.prof != nil {
+		d.describe(0, "%d slices of %d heads × %d ch, %d queries b%d", split, heads, ch, t, b)
+	}
+	mx, my := elementwise(outs)
+	d.dispatch(d.pipelineFor(kAttentionMerge, wg1), qkv.Label,
+		[]uint32{uint32(t), uint32(width), uint32(ch), uint32(split), uint32(outs), uint32(b)},
+		[]*pbuf{part, ml, yb}, mx, my, 1)
+	d.putBuf(part)
+	d.putBuf(ml)
 	return y
+}
+
+// splitKeys picks the key slices S of an attention of k keys whose grid
+// has wgs workgroups (of 64 invocations: twice splitTarget of them make
+// the same occupancy as a convolution's): each slice at least one step of
+// 32 keys. It returns S and the slice length.
+func splitKeys(wgs, k, target int) (slices, chunk int) {
+	const step, minSteps = 32, 1
+	s := 1
+	if wgs < 2*target {
+		s = min((2*target+wgs-1)/wgs, k/(step*minSteps))
+	}
+	if s <= 1 {
+		return 1, (k + step - 1) / step * step
+	}
+	chunk = ((k+s-1)/s + step - 1) / step * step
+	return (k + chunk - 1) / chunk, chunk
 }
 
 // Upsample2x implements nn.Device (upsample2x.wgsl).

@@ -26,10 +26,12 @@ const (
 	kConv2D
 	kSplitKSum
 	kLinear
+	kLinearRows
 	kGroupNormStats
 	kGroupNorm
 	kLayerNorm
 	kAttention
+	kAttentionMerge
 	kUpsample2x
 	kAvgPool2x
 	kBilinearResize
@@ -57,10 +59,12 @@ var kernels = [numKernels]kernelInfo{
 	kConv2D:         {file: "conv2d", binds: "rrrrww", consts: []string{"KS"}},
 	kSplitKSum:      {file: "splitk_sum", binds: "rrrw", consts: []string{"wg"}},
 	kLinear:         {file: "linear", binds: "rrrw"},
+	kLinearRows:     {file: "linear_rows", binds: "rrrw"},
 	kGroupNormStats: {file: "group_norm", entry: "stats", binds: "rrrrww", consts: []string{"wg"}},
 	kGroupNorm:      {file: "group_norm", binds: "rrrrww", consts: []string{"wg"}},
 	kLayerNorm:      {file: "layer_norm", binds: "rrrw", consts: []string{"wg"}},
-	kAttention:      {file: "attention", binds: "rrw"},
+	kAttention:      {file: "attention", binds: "rrwww"},
+	kAttentionMerge: {file: "attention_merge", binds: "rrw", consts: []string{"wg"}},
 	kUpsample2x:     {file: "upsample2x", binds: "rw", consts: []string{"wg"}},
 	kAvgPool2x:      {file: "avg_pool2x", binds: "rw", consts: []string{"wg"}},
 	kBilinearResize: {file: "bilinear_resize", binds: "rw", consts: []string{"wg"}},

@@ -79,6 +79,7 @@ func testLinear(t *testing.T, dev nn.Device, tol Tolerances) {
 	}{
 		{"512to1536_qkv", 128, 512, 1536, true, []int{1, 128, 512}}, // text c_qkv
 		{"512to768_nobias", 2, 512, 768, false, []int{2, 512}},
+		{"768to1536_emb_b1", 1, 768, 1536, true, []int{1, 768}}, // a ResBlock's scale-shift projection
 		{"odd_7x13to11", 7, 13, 11, true, []int{7, 13}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -113,7 +114,7 @@ func testAttention(t *testing.T, dev nn.Device, tol Tolerances, o Options) {
 		rb              int   // batch under Options.Reduced
 		rhw             []int // spatial shape under Options.Reduced
 	}{
-		{"384_6h_32x32_text", 1, 384, 6, []int{32, 32}, 128, 1, []int{9, 9}},
+		{"384_6h_32x32_text", 1, 384, 6, []int{32, 32}, 128, 1, []int{16, 16}}, // reduced: 384 keys, enough to split (attention.wgsl)
 		{"768_12h_8x8_text", 2, 768, 12, []int{8, 8}, 128, 1, []int{5, 5}},
 		{"768_12h_8x8", 2, 768, 12, []int{8, 8}, 0, 2, []int{4, 4}},
 		{"64_1h_T5_L3", 1, 64, 1, []int{5}, 3, 1, []int{5}}, // odd sizes
