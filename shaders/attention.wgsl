@@ -44,7 +44,8 @@ struct Params {
 
 const TQ: u32 = 64u; // queries per workgroup
 const TK: u32 = 32u; // keys per step
-const C4: u32 = 16u; // vec4s of the most channels per head (64)
+const C4: u32 = 16u; // vec4s of the most channels per head (64): the tiles' row stride
+override CH4: u32 = 16u; // vec4s of this pipeline's channels per head, ceil(ch/4) ≤ C4
 const NEG: f32 = -3.0e38; // "minus infinity"
 
 var<workgroup> kt: array<vec4<f32>, 512>; // [TK][C4] keys of this step
@@ -73,7 +74,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
   var q: array<vec4<f32>, 16>;
   var o: array<vec4<f32>, 16>;
-  for (var c4 = 0u; c4 < C4; c4++) {
+  for (var c4 = 0u; c4 < CH4; c4++) {
     var v = vec4<f32>(0.0);
     for (var r = 0u; r < 4u; r++) {
       let c = c4 * 4u + r;
@@ -90,8 +91,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var lg: array<f32, 32>; // this step's logits, then probabilities
   for (var j0 = jb; j0 < je; j0 += TK) {
     // Tile load: invocation li fetches key j0 + li % 32 of channels
-    // li / 32, +2, +4, ... (neighbouring invocations read neighbouring keys).
-    for (var r = 0u; r < 32u; r++) {
+    // li / 32, +2, +4, ... (neighbouring invocations read neighbouring
+    // keys), up to the pipeline's CH4·4 channels.
+    for (var r = 0u; r < CH4 * 2u; r++) {
       let e = r * 64u + li;
       let kk = e % TK;
       let c = e / TK;
@@ -112,13 +114,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     workgroupBarrier();
 
-    // Loops of constant length (the channels past ch and the keys past
-    // the slice are zeros and −∞), so that q, o and lg can live in
-    // registers.
+    // Loops of constant length per pipeline (the channels past ch and
+    // the keys past the slice are zeros and −∞), so that q, o and lg can
+    // live in registers.
     var mx = mrun;
     for (var kk = 0u; kk < TK; kk++) {
       var d = 0.0;
-      for (var c4 = 0u; c4 < C4; c4++) {
+      for (var c4 = 0u; c4 < CH4; c4++) {
         d += dot(q[c4], kt[kk * C4 + c4]);
       }
       lg[kk] = select(NEG, d * params.scale2, j0 + kk < je);
@@ -126,13 +128,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     let cf = exp(mrun - mx);
     lrun *= cf;
-    for (var c4 = 0u; c4 < C4; c4++) {
+    for (var c4 = 0u; c4 < CH4; c4++) {
       o[c4] *= cf;
     }
     for (var kk = 0u; kk < TK; kk++) {
       let p = exp(lg[kk] - mx); // 0 for the keys past the slice
       lrun += p;
-      for (var c4 = 0u; c4 < C4; c4++) {
+      for (var c4 = 0u; c4 < CH4; c4++) {
         o[c4] += p * vt[kk * C4 + c4];
       }
     }
@@ -145,7 +147,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   if (S > 1u) {
     let pbase = ((slice * nb + n) * params.width + hd * ch) * T + t;
-    for (var c4 = 0u; c4 < C4; c4++) {
+    for (var c4 = 0u; c4 < CH4; c4++) {
       for (var r = 0u; r < 4u; r++) {
         let c = c4 * 4u + r;
         if (c < ch) {
@@ -160,7 +162,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   let inv = 1.0 / lrun;
   let ybase = (n * params.width + hd * ch) * T + t;
-  for (var c4 = 0u; c4 < C4; c4++) {
+  for (var c4 = 0u; c4 < CH4; c4++) {
     for (var r = 0u; r < 4u; r++) {
       let c = c4 * 4u + r;
       if (c < ch) {

@@ -46,6 +46,25 @@ type AdapterInfo struct {
 	Architecture string
 	Device       string
 	Description  string
+	// Fallback is GPUAdapterInfo.isFallbackAdapter (or the older
+	// GPUAdapter.isFallbackAdapter): a software implementation.
+	Fallback bool
+}
+
+// Software reports whether the adapter is a CPU implementation of
+// WebGPU: a fallback adapter, or one that names SwiftShader, llvmpipe or
+// lavapipe (which browsers and Deno do not always flag as fallback).
+func (i AdapterInfo) Software() bool {
+	if i.Fallback {
+		return true
+	}
+	s := strings.ToLower(i.Vendor + " " + i.Architecture + " " + i.Description)
+	for _, name := range []string{"swiftshader", "llvmpipe", "lavapipe"} {
+		if strings.Contains(s, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // String names the adapter for people: the description when the browser
@@ -99,6 +118,7 @@ func RequestAdapter() (*Adapter, error) {
 			Architecture: str(info.Get("architecture")),
 			Device:       str(info.Get("device")),
 			Description:  str(info.Get("description")),
+			Fallback:     info.Get("isFallbackAdapter").Truthy() || v.Get("isFallbackAdapter").Truthy(),
 		}
 	}
 	return a, nil

@@ -105,11 +105,13 @@ func suiteOpts() nntest.Options {
 	return nntest.Options{Reduced: os.Getenv("GLIDE_FULL_CONFORMANCE") != "1"}
 }
 
-// TestConformanceSplit runs the Conv2D and Attention groups twice more,
-// with their reductions never split and always split (conv2d.wgsl,
-// attention.wgsl), since which of the two a shape takes depends on its
-// grid: the reduced shapes mostly split, the full-size ones mostly do not.
-func TestConformanceSplit(t *testing.T) {
+// TestConformanceVariants runs the Conv2D and Attention groups again with
+// each kernel variant the device may pick for a shape or an adapter: the
+// tiled convolution and the attention with their reductions never split
+// and always split (conv2d.wgsl, attention.wgsl: which one a shape takes
+// depends on its grid), and the direct convolution of CPU adapters
+// (conv2d_direct.wgsl).
+func TestConformanceVariants(t *testing.T) {
 	d := newDevice(t, Options{})
 	tol := f32Tolerances()
 	if d.F16() {
@@ -117,10 +119,11 @@ func TestConformanceSplit(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name   string
+		direct bool
 		target int
-	}{{"never", 0}, {"always", 1 << 30}} {
+	}{{"tiled_never_split", false, 0}, {"tiled_always_split", false, 1 << 30}, {"direct", true, 0}} {
 		t.Run(c.name, func(t *testing.T) {
-			d.splitTarget = c.target
+			d.direct, d.splitTarget = c.direct, c.target
 			o := suiteOpts()
 			o.Only = []string{"Conv2D", "Attention"}
 			nntest.ConformanceOpts(t, d, tol, o)

@@ -98,6 +98,10 @@ type Device struct {
 	// splitTarget is the workgroup count below which Conv2D splits its
 	// reduction (conv2d.wgsl); 0 never splits.
 	splitTarget int
+	// direct picks conv2d_direct.wgsl over conv2d.wgsl: on CPU adapters,
+	// where workgroup memory and barriers are slow (lavapipe: 0.9 against
+	// 0.4 GFLOP/s on the tiny model's convolutions).
+	direct bool
 
 	prof *profiler // non-nil while profiling (profile_js.go)
 }
@@ -296,6 +300,11 @@ func (d *Device) init() error {
 		return err
 	}
 	d.splitTarget = splitTarget
+	if d.adapter.Info.Software() {
+		// A CPU adapter runs few workgroups at a time: more of them
+		// (splits) only add dispatches.
+		d.direct, d.splitTarget = true, 0
+	}
 	d.jsUni = js.Global().Get("Uint8Array").New(uniformArena)
 	d.jsUp = js.Global().Get("Uint8Array").New(uploadArena)
 	d.growCmds(1 << 14)

@@ -117,6 +117,13 @@ func (d *Device) Conv2D(x, w, b, residual *nn.Tensor, pad int) *nn.Tensor {
 	}
 	// conv2d.wgsl: 64 channels × 64 pixels per workgroup, specialised on
 	// ks; the reduction split in S slices where the grid is small.
+	if d.direct {
+		params := []uint32{uint32(ci), uint32(h), uint32(wd), uint32(co), uint32(ks), uint32(int32(pad)), uint32(oh), uint32(ow), flags}
+		d.dispatch(d.pipelineFor(kConv2DDirect, uint32(ks)), x.Label, params,
+			[]*pbuf{d.buf("Conv2D", x), d.buf("Conv2D", w), d.opt("Conv2D", b), d.opt("Conv2D", residual), d.buf("Conv2D", y)},
+			(oh*ow+255)/256, (co+3)/4, n)
+		return y
+	}
 	gx, gy := (oh*ow+63)/64, (co+63)/64
 	split, chunk := splitK(gx*gy*n, ci*ks*ks, d.splitTarget)
 	params := []uint32{uint32(ci), uint32(h), uint32(wd), uint32(co), uint32(ks), uint32(int32(pad)), uint32(oh), uint32(ow), flags,
@@ -309,7 +316,7 @@ func (d *Device) Attention(qkv, encKV *nn.Tensor, heads int) *nn.Tensor {
 	split, chunk := splitKeys(gx*heads*b, l+t, d.splitTarget)
 	params := []uint32{uint32(t), uint32(l), uint32(width), uint32(ch), f32w(scale2), uint32(split), uint32(chunk)}
 	if split == 1 {
-		d.dispatch(d.pipelineFor(kAttention), qkv.Label, params, []*pbuf{qb, eb, yb, d.dummyW, d.dummyW2}, gx, heads, b)
+		d.dispatch(d.pipelineFor(kAttention, uint32((ch+3)/4)), qkv.Label, params, []*pbuf{qb, eb, yb, d.dummyW, d.dummyW2}, gx, heads, b)
 		return y
 	}
 	outs := b * width * t
@@ -318,7 +325,7 @@ func (d *Device) Attention(qkv, encKV *nn.Tensor, heads int) *nn.Tensor {
 	if part == nil || ml == nil {
 		return y
 	}
-	d.dispatch(d.pipelineFor(kAttention), qkv.Label, params, []*pbuf{qb, eb, d.dummyW, part, ml}, gx, heads, b*split)
+	d.dispatch(d.pipelineFor(kAttention, uint32((ch+3)/4)), qkv.Label, params, []*pbuf{qb, eb, d.dummyW, part, ml}, gx, heads, b*split)
 	if d.prof != nil {
 		d.describe(0, "%d slices of %d heads × %d ch, %d queries b%d", split, heads, ch, t, b)
 	}

@@ -24,6 +24,7 @@ const (
 	kUnary
 	kAdd
 	kConv2D
+	kConv2DDirect
 	kSplitKSum
 	kLinear
 	kLinearRows
@@ -57,13 +58,14 @@ var kernels = [numKernels]kernelInfo{
 	kUnary:          {file: "unary", binds: "rw", consts: []string{"wg", "op"}},
 	kAdd:            {file: "add", binds: "rrw", consts: []string{"wg"}},
 	kConv2D:         {file: "conv2d", binds: "rrrrww", consts: []string{"KS"}},
+	kConv2DDirect:   {file: "conv2d_direct", binds: "rrrrw", consts: []string{"KS"}},
 	kSplitKSum:      {file: "splitk_sum", binds: "rrrw", consts: []string{"wg"}},
 	kLinear:         {file: "linear", binds: "rrrw"},
 	kLinearRows:     {file: "linear_rows", binds: "rrrw"},
 	kGroupNormStats: {file: "group_norm", entry: "stats", binds: "rrrrww", consts: []string{"wg"}},
 	kGroupNorm:      {file: "group_norm", binds: "rrrrww", consts: []string{"wg"}},
 	kLayerNorm:      {file: "layer_norm", binds: "rrrw", consts: []string{"wg"}},
-	kAttention:      {file: "attention", binds: "rrwww"},
+	kAttention:      {file: "attention", binds: "rrwww", consts: []string{"CH4"}},
 	kAttentionMerge: {file: "attention_merge", binds: "rrw", consts: []string{"wg"}},
 	kUpsample2x:     {file: "upsample2x", binds: "rw", consts: []string{"wg"}},
 	kAvgPool2x:      {file: "avg_pool2x", binds: "rw", consts: []string{"wg"}},

@@ -23,7 +23,7 @@ func TestProfile(t *testing.T) {
 	x := d.Upload(detrand.Noise("profile/x", n*ci*h*h), n, ci, h, h)
 	w := d.Upload(detrand.Noise("profile/w", co*ci*9), co, ci, 3, 3)
 	defer d.Release(x, w)
-	d.splitTarget = 0 // one conv2d dispatch
+	d.direct, d.splitTarget = false, 0 // one conv2d dispatch
 
 	before := d.Stats().Dispatches
 	if err := d.StartProfile(); err != nil {
