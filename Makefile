@@ -48,7 +48,7 @@ endif
 
 TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-golden-gpu test-e2e
 
-.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench size clean
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu size clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -122,9 +122,23 @@ check: ## quick static checks: gofmt, go vet (native and js/wasm), wasm cross-bu
 	GOOS=js GOARCH=wasm $(GO) build ./...
 	@$(MAKE) --no-print-directory size
 
-bench: cli ## CPU benchmarks: kernel GFLOP/s (go test -bench ./glide/nn) and full-size forwards and steps (glide bench)
+bench: bench-cpu bench-gpu ## all benchmarks: bench-cpu, then bench-gpu
+
+bench-cpu: cli ## CPU benchmarks: kernel GFLOP/s (go test -bench ./glide/nn) and full-size forwards and steps (glide bench)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./glide/nn/
 	$(BUILD)/glide bench --device cpu --model all
+
+# One forward of each model in BENCH_MODELS on WebGPU in Deno (f16 where
+# the adapter has it; BENCH_F32=1 forces f32): time per forward, Go-side
+# recording time and dispatches, then a timestamp-query profile (GPU time
+# and GFLOP/s per kernel and shape). The tiny models by default: a CPU
+# adapter takes minutes per full-size forward; on a real GPU use
+# BENCH_MODELS=base,upsample.
+BENCH_MODELS ?= tiny-base,tiny-upsample
+BENCH_F32    ?=
+bench-gpu: deps ## WebGPU forwards with per-op GPU times (Deno): BENCH_MODELS=tiny-base,tiny-upsample|base,upsample [BENCH_F32=1]
+	GLIDE_BENCH_MODELS='$(BENCH_MODELS)' GLIDE_FORCE_F32='$(BENCH_F32)' PATH="$(EXEC_DENO):$$PATH" \
+		GOOS=js GOARCH=wasm $(GO) test -count=1 -run '^$$' -bench Forward -benchtime 3x ./wasm/webgpu/
 
 size: wasm ## print the worker wasm's size, raw and gzip -9
 	@raw=$$(wc -c < $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \

@@ -134,8 +134,21 @@ func benchForward(b *testing.B, d *Device, kind string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// Printed, not logged: the testing package cuts benchmark logs at ten lines.
-	fmt.Print(formatProfile(kind, p))
+	// Printed after all benchmarks (TestMain), not logged: the testing
+	// package cuts benchmark logs at ten lines, and printing here would
+	// split the benchmark's result line.
+	benchProfiles = append(benchProfiles, formatProfile(kind, p))
+}
+
+// benchProfiles are the profile tables BenchmarkForward made.
+var benchProfiles []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, p := range benchProfiles {
+		fmt.Print("\n" + p)
+	}
+	os.Exit(code)
 }
 
 // formatProfile is the per-op table of a profile.
