@@ -117,14 +117,30 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     // Loops of constant length per pipeline (the channels past ch and
     // the keys past the slice are zeros and −∞), so that q, o and lg can
     // live in registers.
+    // Four keys at a time, each with a vec4 of partial sums: sixteen
+    // independent multiply-add chains instead of one long dot chain.
     var mx = mrun;
-    for (var kk = 0u; kk < TK; kk++) {
-      var d = 0.0;
+    for (var kk = 0u; kk < TK; kk += 4u) {
+      var d0 = vec4<f32>(0.0);
+      var d1 = vec4<f32>(0.0);
+      var d2 = vec4<f32>(0.0);
+      var d3 = vec4<f32>(0.0);
       for (var c4 = 0u; c4 < CH4; c4++) {
-        d += dot(q[c4], kt[kk * C4 + c4]);
+        let qv = q[c4];
+        d0 += qv * kt[kk * C4 + c4];
+        d1 += qv * kt[(kk + 1u) * C4 + c4];
+        d2 += qv * kt[(kk + 2u) * C4 + c4];
+        d3 += qv * kt[(kk + 3u) * C4 + c4];
       }
-      lg[kk] = select(NEG, d * params.scale2, j0 + kk < je);
-      mx = max(mx, lg[kk]);
+      let one = vec4<f32>(1.0);
+      let d = vec4<f32>(dot(d0, one), dot(d1, one), dot(d2, one), dot(d3, one)) * params.scale2;
+      let valid = vec4<u32>(j0 + kk) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(je);
+      let l4 = select(vec4<f32>(NEG), d, valid);
+      lg[kk] = l4.x;
+      lg[kk + 1u] = l4.y;
+      lg[kk + 2u] = l4.z;
+      lg[kk + 3u] = l4.w;
+      mx = max(mx, max(max(l4.x, l4.y), max(l4.z, l4.w)));
     }
     let cf = exp(mrun - mx);
     lrun *= cf;

@@ -107,10 +107,10 @@ func suiteOpts() nntest.Options {
 
 // TestConformanceVariants runs the Conv2D and Attention groups again with
 // each kernel variant the device may pick for a shape or an adapter: the
-// tiled convolution and the attention with their reductions never split
-// and always split (conv2d.wgsl, attention.wgsl: which one a shape takes
-// depends on its grid), and the direct convolution of CPU adapters
-// (conv2d_direct.wgsl).
+// tiled convolution (64- and 128-pixel tiles) and the attention with
+// their reductions never split and always split (conv2d.wgsl,
+// attention.wgsl: which one a shape takes depends on its grid), and the
+// direct convolution of CPU adapters (conv2d_direct.wgsl).
 func TestConformanceVariants(t *testing.T) {
 	d := newDevice(t, Options{})
 	tol := f32Tolerances()
@@ -118,12 +118,18 @@ func TestConformanceVariants(t *testing.T) {
 		tol = f16Tolerances()
 	}
 	for _, c := range []struct {
-		name   string
-		direct bool
-		target int
-	}{{"tiled_never_split", false, 0}, {"tiled_always_split", false, 1 << 30}, {"direct", true, 0}} {
+		name       string
+		direct     bool
+		target, px int
+	}{
+		{"tiled_never_split", false, 0, 1},
+		{"tiled_always_split", false, 1 << 30, 1},
+		{"tiled_wide_never_split", false, 0, 2},
+		{"tiled_wide_always_split", false, 1 << 30, 2},
+		{"direct", true, 0, 0},
+	} {
 		t.Run(c.name, func(t *testing.T) {
-			d.direct, d.splitTarget = c.direct, c.target
+			d.direct, d.splitTarget, d.convPX = c.direct, c.target, c.px
 			o := suiteOpts()
 			o.Only = []string{"Conv2D", "Attention"}
 			nntest.ConformanceOpts(t, d, tol, o)

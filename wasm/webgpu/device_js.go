@@ -102,6 +102,9 @@ type Device struct {
 	// where workgroup memory and barriers are slow (lavapipe: 0.9 against
 	// 0.4 GFLOP/s on the tiny model's convolutions).
 	direct bool
+	// convPX forces conv2d.wgsl's pixel quads per invocation (1 or 2; 0:
+	// chosen per shape).
+	convPX int
 
 	prof *profiler // non-nil while profiling (profile_js.go)
 }

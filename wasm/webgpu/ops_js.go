@@ -115,22 +115,30 @@ func (d *Device) Conv2D(x, w, b, residual *nn.Tensor, pad int) *nn.Tensor {
 	if d.prof != nil {
 		d.describe(2*float64(n*co*oh*ow*ci*ks*ks), "%d×%d %d→%d %d×%d b%d", ks, ks, ci, co, oh, ow, n)
 	}
-	// conv2d.wgsl: 64 channels × 64 pixels per workgroup, specialised on
-	// ks; the reduction split in S slices where the grid is small.
-	if d.direct {
+	if d.direct { // conv2d_direct.wgsl: 4 channels × 4 pixels per invocation
 		params := []uint32{uint32(ci), uint32(h), uint32(wd), uint32(co), uint32(ks), uint32(int32(pad)), uint32(oh), uint32(ow), flags}
 		d.dispatch(d.pipelineFor(kConv2DDirect, uint32(ks)), x.Label, params,
 			[]*pbuf{d.buf("Conv2D", x), d.buf("Conv2D", w), d.opt("Conv2D", b), d.opt("Conv2D", residual), d.buf("Conv2D", y)},
 			(oh*ow+255)/256, (co+3)/4, n)
 		return y
 	}
-	gx, gy := (oh*ow+63)/64, (co+63)/64
+	// conv2d.wgsl: 64 channels × 64·PX pixels per workgroup, specialised
+	// on ks and PX; the reduction split in S slices where the grid is small.
+	px := d.convPX
+	if px == 0 {
+		px = 1
+		if oh*ow >= 4096 && (oh*ow+127)/128*((co+63)/64)*n >= d.splitTarget {
+			px = 2 // large images: the wider tile, and still enough workgroups
+		}
+	}
+	gx, gy := (oh*ow+64*px-1)/(64*px), (co+63)/64
 	split, chunk := splitK(gx*gy*n, ci*ks*ks, d.splitTarget)
 	params := []uint32{uint32(ci), uint32(h), uint32(wd), uint32(co), uint32(ks), uint32(int32(pad)), uint32(oh), uint32(ow), flags,
 		uint32(split), uint32(chunk)}
 	xb, wb, bb, rb, yb := d.buf("Conv2D", x), d.buf("Conv2D", w), d.opt("Conv2D", b), d.opt("Conv2D", residual), d.buf("Conv2D", y)
+	pipe := d.pipelineFor(kConv2D, uint32(ks), uint32(px))
 	if split == 1 {
-		d.dispatch(d.pipelineFor(kConv2D, uint32(ks)), x.Label, params, []*pbuf{xb, wb, bb, rb, yb, d.dummyW}, gx, gy, n)
+		d.dispatch(pipe, x.Label, params, []*pbuf{xb, wb, bb, rb, yb, d.dummyW}, gx, gy, n)
 		return y
 	}
 	outs := n * co * oh * ow
@@ -138,7 +146,7 @@ func (d *Device) Conv2D(x, w, b, residual *nn.Tensor, pad int) *nn.Tensor {
 	if part == nil {
 		return y
 	}
-	d.dispatch(d.pipelineFor(kConv2D, uint32(ks)), x.Label, params, []*pbuf{xb, wb, d.dummy, d.dummy, d.dummyW, part}, gx, gy, n*split)
+	d.dispatch(pipe, x.Label, params, []*pbuf{xb, wb, d.dummy, d.dummy, d.dummyW, part}, gx, gy, n*split)
 	if d.prof != nil {
 		d.describe(0, "%d slices of %d→%d %d×%d b%d", split, ci, co, oh, ow, n)
 	}

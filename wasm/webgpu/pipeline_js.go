@@ -57,7 +57,7 @@ var kernels = [numKernels]kernelInfo{
 	kExpandF16:      {file: "expand_f16", binds: "rw", consts: []string{"wg"}},
 	kUnary:          {file: "unary", binds: "rw", consts: []string{"wg", "op"}},
 	kAdd:            {file: "add", binds: "rrw", consts: []string{"wg"}},
-	kConv2D:         {file: "conv2d", binds: "rrrrww", consts: []string{"KS"}},
+	kConv2D:         {file: "conv2d", binds: "rrrrww", consts: []string{"KS", "PX"}},
 	kConv2DDirect:   {file: "conv2d_direct", binds: "rrrrw", consts: []string{"KS"}},
 	kSplitKSum:      {file: "splitk_sum", binds: "rrrw", consts: []string{"wg"}},
 	kLinear:         {file: "linear", binds: "rrrw"},
