@@ -1,7 +1,9 @@
 // The page end to end with the tiny fixture models: glide serve --weights
-// + headless Chromium. Until wasm/webgpu is plugged in the worker computes
-// on the CPU device in wasm, so every run uses the fewest steps.
-//   - generate: a 256×256 result image and its Download PNG link;
+// + headless Chromium, the worker computing on WebGPU (SwiftShader), so
+// every run uses the fewest steps.
+//   - generate: a 256×256 result image and its Download PNG link, with one
+//     model at a time on the GPU (?one_model=1: the upsampler is loaded
+//     after the base stage) and the peak GPU memory of each stage;
 //   - cancel mid-run: the UI returns to idle with "Canceled";
 //   - a corrupt shard: a clear bad-weights error naming the shard.
 import { test, before, after } from 'node:test';
@@ -61,7 +63,7 @@ const genStatus = (page) => page.getByRole('status', { name: 'Generation status'
 test('generates a 256×256 image with a Download PNG link', async (t) => {
   const browser = await launch();
   try {
-    const { page, errors } = await open(browser, { weights: 'weights/good/', upsample_steps: '1', preview_every: '1' });
+    const { page, errors } = await open(browser, { weights: 'weights/good/', upsample_steps: '1', preview_every: '1', one_model: '1' });
     await page.getByRole('textbox', { name: 'Prompt' }).fill('a red apple');
     // One step per stage: on the CPU in wasm a base step takes ~10 s and
     // an upsampler step ~25 s on this machine.
@@ -84,7 +86,7 @@ test('generates a 256×256 image with a Download PNG link', async (t) => {
     const head = await link.evaluate(async (a) => [...new Uint8Array(await (await fetch(a.href)).arrayBuffer()).slice(0, 24)]);
     assert.deepEqual(head.slice(1, 4), [0x50, 0x4e, 0x47]);
     assert.equal((head[16] << 24) | (head[17] << 16) | (head[18] << 8) | head[19], 256);
-    assert.match(await genStatus(page).innerText(), /^Done in .* \(seed 7\)/);
+    assert.match(await genStatus(page).innerText(), /^Done in .* \(seed 7\)\. Peak GPU memory: base \d+ MiB, upsampler \d+ MiB\./);
     assert.equal(await page.getByRole('progressbar', { name: 'Progress' }).getAttribute('value'), '1');
     // The preview canvas showed the x0 predictions.
     assert.equal(await page.locator('#preview').isVisible(), true);

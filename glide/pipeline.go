@@ -97,6 +97,10 @@ type Result struct {
 	Tokens    int           // prompt tokens used
 	Truncated int           // prompt tokens dropped beyond the text context
 	Warnings  []string
+	// PeakMemory is the most memory the device held during each stage,
+	// in bytes (devices that account for it: nn.MemoryStats; the WebGPU
+	// device counts its GPU buffers, the models' weights included).
+	PeakMemory map[Stage]int64
 }
 
 // Pipeline generates images from text with a base model and an optional
@@ -105,7 +109,84 @@ type Result struct {
 type Pipeline struct {
 	Device    nn.Device
 	Base      *model.Model
-	Upsampler *model.Model // nil: stop at the 64×64 base sample
+	Upsampler *model.Model // nil: stop at the 64×64 base sample (unless LoadUpsampler is set)
+
+	// OneModel keeps one model at a time on the device, for GPUs too small
+	// for both: the base model is released (and the device trimmed,
+	// nn.Trimmer) before LoadUpsampler loads the upsampler, and the
+	// upsampler before LoadBase loads the base model again on the next run.
+	OneModel bool
+	// LoadBase and LoadUpsampler load a model when its slot is empty (nil:
+	// that model is not loaded on demand).
+	LoadBase, LoadUpsampler func() (*model.Model, error)
+}
+
+// release frees m's weights and, on a device that keeps freed memory for
+// reuse, gives that memory back.
+func (p *Pipeline) release(m *model.Model) {
+	if m == nil {
+		return
+	}
+	m.Release()
+	if t, ok := p.Device.(nn.Trimmer); ok {
+		t.Trim()
+	}
+}
+
+// ensureBase loads the base model if its slot is empty (OneModel: after
+// releasing the upsampler).
+func (p *Pipeline) ensureBase() error {
+	if p.Base != nil || p.LoadBase == nil {
+		return nil
+	}
+	if p.OneModel {
+		p.release(p.Upsampler)
+		p.Upsampler = nil
+	}
+	m, err := p.LoadBase()
+	if err != nil {
+		return err
+	}
+	p.Base = m
+	return nil
+}
+
+// ensureUpsampler loads the upsampler if its slot is empty (OneModel:
+// after releasing the base model).
+func (p *Pipeline) ensureUpsampler() error {
+	if p.Upsampler != nil || p.LoadUpsampler == nil {
+		return nil
+	}
+	if p.OneModel {
+		p.release(p.Base)
+		p.Base = nil
+	}
+	m, err := p.LoadUpsampler()
+	if err != nil {
+		return err
+	}
+	if !m.Cfg.SuperRes || m.Cfg.Inpaint {
+		m.Release()
+		return Errorf("load upsampler", BadWeights, "the upsampler slot holds a %s model", m.Cfg.Kind())
+	}
+	p.Upsampler = m
+	return nil
+}
+
+// stagePeak starts (start) or ends a stage's memory accounting.
+func (p *Pipeline) stagePeak(res *Result, stage Stage, start bool) {
+	ms, ok := p.Device.(nn.MemoryStats)
+	if !ok {
+		return
+	}
+	if start {
+		ms.ResetPeak()
+		return
+	}
+	if res.PeakMemory == nil {
+		res.PeakMemory = map[Stage]int64{}
+	}
+	_, res.PeakMemory[stage] = ms.Memory()
 }
 
 // noiseStream is the PCG stream constant of the pipeline's generator; with
@@ -121,6 +202,9 @@ const noiseStream = 0x676c696465
 func (p *Pipeline) Generate(ctx context.Context, opts Options) (*Result, error) {
 	const op = "generate"
 	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if err := p.ensureBase(); err != nil {
 		return nil, err
 	}
 	if p.Base == nil {
@@ -173,6 +257,7 @@ func (p *Pipeline) Generate(ctx context.Context, opts Options) (*Result, error) 
 	}
 
 	// Stage 1: the base model at 64×64 with guidance.
+	p.stagePeak(res, StageBase, true)
 	baseDiff, err := diffusion.New(bc.NoiseSchedule, bc.DiffusionSteps, opts.BaseSteps)
 	if err != nil {
 		return nil, Errorf(op, BadInput, "steps: %v", err)
@@ -200,6 +285,10 @@ func (p *Pipeline) Generate(ctx context.Context, opts Options) (*Result, error) 
 		return nil, deviceErr(op, err)
 	}
 	res.Base = toImages(base, B, S, S)
+	p.stagePeak(res, StageBase, false)
+	if err := p.ensureUpsampler(); err != nil {
+		return nil, err
+	}
 	if p.Upsampler == nil {
 		res.Images = res.Base
 		return res, nil
@@ -207,6 +296,7 @@ func (p *Pipeline) Generate(ctx context.Context, opts Options) (*Result, error) 
 
 	// Stage 2: the upsampler, conditioned on the 8-bit quantised base
 	// sample and the prompt (its own tokens, no guidance), DDIM.
+	p.stagePeak(res, StageUpsample, true)
 	uc := p.Upsampler.Cfg
 	upDiff, err := diffusion.New(uc.NoiseSchedule, uc.DiffusionSteps, opts.UpsampleSteps)
 	if err != nil {
@@ -241,6 +331,7 @@ func (p *Pipeline) Generate(ctx context.Context, opts Options) (*Result, error) 
 		return nil, deviceErr(op, err)
 	}
 	res.Images = toImages(out, B, U, U)
+	p.stagePeak(res, StageUpsample, false)
 	return res, nil
 }
 

@@ -8,6 +8,7 @@
 //   ?steps=N              prefill Steps
 //   ?upsample_steps=SPEC  prefill the advanced Upsampler steps
 //   ?preview_every=N      x0 preview every N steps (default 5)
+//   ?one_model=1          hold one model at a time on the GPU (small GPUs)
 
 const $ = (id) => document.getElementById(id);
 const gpuStatus = $('status');
@@ -28,6 +29,7 @@ const weightsURL = new URL(params.get('weights') || 'weights/', location.href).h
 if (params.has('steps')) els.steps.value = params.get('steps');
 if (params.has('upsample_steps')) els.upsampleSteps.value = params.get('upsample_steps');
 const previewEvery = Number(params.get('preview_every') || 5);
+const oneModel = params.get('one_model') === '1';
 
 // GPU status lines: the adapter (or why there is none), then the device.
 const gpuLines = { adapter: [], device: [] };
@@ -115,7 +117,7 @@ function onMessage({ data }) {
       progress.max = 1;
       progress.value = 1;
       showResults(data);
-      setStatus(`Done in ${data.seconds.toFixed(1)} s (seed ${data.seed}).` +
+      setStatus(`Done in ${data.seconds.toFixed(1)} s (seed ${data.seed}).` + peakText(data.peakMemory) +
         (data.warnings.length ? ` ${data.warnings.join(' ')}` : ''));
       job = null;
       setBusy(false);
@@ -140,6 +142,15 @@ function onMessage({ data }) {
       setBusy(false);
       break;
   }
+}
+
+// peakText says how much GPU memory each stage took at most.
+function peakText(peak) {
+  const mib = (b) => `${Math.round(b / 2 ** 20)} MiB`;
+  const parts = [];
+  if (peak && peak.base) parts.push(`base ${mib(peak.base)}`);
+  if (peak && peak.upsample) parts.push(`upsampler ${mib(peak.upsample)}`);
+  return parts.length ? ` Peak GPU memory: ${parts.join(', ')}.` : '';
 }
 
 function drawPreview({ width, height, data }) {
@@ -207,7 +218,7 @@ function generate(e) {
     prompt: els.prompt.value, seed,
     guidance: els.guidance.value, steps: els.steps.value,
     upsampleSteps: els.upsampleSteps.value, batch: els.batch.value,
-    previewEvery, ack: true,
+    previewEvery, ack: true, oneModel,
   });
 }
 

@@ -110,6 +110,23 @@ type Syncer interface {
 	Sync() error
 }
 
+// MemoryStats is implemented by devices that account for the memory their
+// tensors take (the WebGPU device: bytes of GPU buffers, its pool's free
+// ones included).
+type MemoryStats interface {
+	// Memory returns the bytes held now and the most held since the
+	// device was made or ResetPeak was last called.
+	Memory() (held, peak int64)
+	ResetPeak()
+}
+
+// Trimmer is implemented by devices that keep released tensors' memory
+// for reuse: Trim gives it back (before loading another model on a small
+// GPU).
+type Trimmer interface {
+	Trim()
+}
+
 // GroupNormOpts are the options of Device.GroupNorm.
 type GroupNormOpts struct {
 	Groups     int     // 32 in GLIDE

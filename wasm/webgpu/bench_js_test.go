@@ -54,7 +54,10 @@ func benchForward(b *testing.B, d *Device, kind string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer m.Release()
+	defer func() {
+		m.Release()
+		d.Trim() // the next model starts from an empty pool
+	}()
 
 	batch := 2 // the guided batch: conditional and unconditional rows
 	if cfg.SuperRes {
@@ -106,6 +109,7 @@ func benchForward(b *testing.B, d *Device, kind string) {
 
 	var rec time.Duration
 	before := d.Stats()
+	d.ResetPeak()
 	b.ResetTimer()
 	for range b.N {
 		t0 := time.Now()
@@ -121,6 +125,8 @@ func benchForward(b *testing.B, d *Device, kind string) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/forward")
 	b.ReportMetric(float64(rec.Microseconds())/1000/float64(b.N), "record-ms/forward")
 	b.ReportMetric(float64(after.Dispatches-before.Dispatches)/float64(b.N), "dispatches/forward")
+	_, peak := d.Memory() // weights, text, the forward's activations and the pool
+	b.ReportMetric(float64(peak)/(1<<20), "peak-GPU-MiB")
 
 	if !d.Timestamps() {
 		b.Logf("%s: no per-op times: the adapter offers no timestamp-query", kind)

@@ -107,6 +107,7 @@ type Device struct {
 	convPX int
 
 	prof *profiler // non-nil while profiling (profile_js.go)
+	mem  memStats  // GPU buffer bytes (memory_js.go)
 }
 
 var _ nn.Device = (*Device)(nil)

@@ -26,6 +26,7 @@ func (d *Device) newBuffer(label string, size, usage int) (*pbuf, error) {
 		return nil, kindErr(glide.OutOfMemory, "createBuffer %s (%d bytes): %v", label, size, err)
 	}
 	d.stats.BuffersCreated++
+	d.mem.add(size)
 	return &pbuf{buf: b, id: d.register(b.JSValue()), size: size, class: -1}, nil
 }
 

@@ -97,6 +97,8 @@ func (d *Device) StopProfile() (Profile, error) {
 	d.prof = nil
 	p.qs.Destroy()
 	p.resolve.buf.Destroy()
+	d.mem.add(-p.resolve.size)
+	d.table.SetIndex(int(p.resolve.id), nil)
 	var out Profile
 	for _, o := range p.ops {
 		out.Ops = append(out.Ops, *o)

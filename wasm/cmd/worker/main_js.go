@@ -7,16 +7,21 @@
 //
 // Page → worker (postMessage):
 //
-//	{type: "load", id, weights}             load <weights>/base/ and <weights>/upsample/
+//	{type: "load", id, weights, oneModel?}  load <weights>/base/ and <weights>/upsample/
 //	{type: "generate", id, weights, prompt, seed, guidance, steps,
 //	 upsampleSteps, batch, previewEvery,    load if needed, then generate
-//	 ack}
+//	 ack, oneModel?}
 //	{type: "cancel", id}                    cancel job id (between steps)
 //	{type: "ack", seq}                      progress message seq was handled
 //
 // weights is a URL (relative to the worker's location is fine); seed is a
 // decimal string (uint64); steps and upsampleSteps are respacing strings
-// ("100", "ddim25", "fast27"). Jobs run one at a time, in order.
+// ("100", "ddim25", "fast27"). Jobs run one at a time, in order. oneModel
+// holds one model at a time on the GPU (the upsampler is loaded after the
+// base stage, the base model again for the next image), for small GPUs;
+// the worker switches to it by itself when the upsampler runs out of
+// memory next to the base model. After a lost device or an out-of-memory
+// error the next request runs on a new device (a "device" message says so).
 //
 // Worker → page, one postMessage per event:
 //
@@ -25,9 +30,10 @@
 //	{type: "device", backend, device, note, slow}
 //	{type: "ready"}                          requests are taken from now on
 //	{type: "download", id, bundle, file, shard, shards, loaded, size, bytesLoaded, bytesTotal, done}
-//	{type: "loaded", id, base, upsample, seconds}
+//	{type: "loaded", id, base, upsample, oneModel, seconds}
 //	{type: "progress", id, stage, step, total, seq?, preview?: {width, height, data}}
-//	{type: "done", id, images: [{width, height, data}], seed, tokens, truncated, warnings, seconds}
+//	{type: "done", id, images: [{width, height, data}], seed, tokens, truncated, warnings, seconds,
+//	 peakMemory: {base?, upsample?}}        peak device memory per stage in bytes (WebGPU)
 //	{type: "error", id, kind, message}       kind: glide.KindOf(err).String()
 //
 // data fields are Uint8Arrays of RGBA pixels, transferred (not copied).
@@ -97,7 +103,11 @@ type request struct {
 	weights string // absolute URL of the weights folder, ending in "/"
 	opts    glide.Options
 	ack     bool  // the page acknowledges progress messages
-	err     error // a bad request, reported when its turn comes
+	// oneModel asks to hold one model at a time on the GPU (the page's
+	// ?one_model=1, for small GPUs; the worker also switches to it when
+	// both models do not fit).
+	oneModel bool
+	err      error // a bad request, reported when its turn comes
 }
 
 type worker struct {
@@ -109,8 +119,9 @@ type worker struct {
 	cancel   context.CancelFunc
 	canceled map[float64]bool // ids canceled before their turn
 
-	pipe    *glide.Pipeline
-	pipeURL string
+	pipe     *glide.Pipeline
+	pipeURL  string
+	oneModel bool // the pipeline holds one model at a time
 
 	acks chan float64 // acknowledged progress sequence numbers
 	seq  float64      // the last progress message's sequence number
@@ -139,7 +150,7 @@ func (w *worker) onMessage(_ js.Value, args []js.Value) any {
 		}
 		w.mu.Unlock()
 	case "load", "generate":
-		r := request{typ: typ, id: id}
+		r := request{typ: typ, id: id, oneModel: data.Get("oneModel").Truthy()}
 		r.weights, r.err = weightsURL(str(data, "weights"))
 		if typ == "generate" && r.err == nil {
 			r.opts, r.err = options(data)
@@ -175,7 +186,10 @@ func (w *worker) run(r request) {
 
 	err := r.err
 	if err == nil {
-		err = w.load(r.id, r.weights)
+		err = w.healthy()
+	}
+	if err == nil {
+		err = w.load(r.id, r.weights, r.oneModel)
 	}
 	if err == nil && ctx.Err() != nil {
 		err = &glide.Error{Op: r.typ, Kind: glide.Canceled, Err: ctx.Err()}
@@ -188,18 +202,45 @@ func (w *worker) run(r request) {
 	}
 }
 
+// healthy makes sure the device can run the next request: after the
+// device was lost or ran out of memory (sticky errors) it opens a new one
+// and forgets the pipeline, whose models are then loaded again. So a lost
+// GPU is retried with the next request, without reloading the page.
+func (w *worker) healthy() error {
+	err := w.dev.Err()
+	if err == nil {
+		return nil
+	}
+	if k := glide.KindOf(err); k != glide.DeviceLost && k != glide.OutOfMemory {
+		return err
+	}
+	if c, ok := w.dev.(interface{ Close() }); ok {
+		c.Close()
+	}
+	w.pipe, w.pipeURL = nil, ""
+	dev, info, oerr := backend.Open(backend.Auto)
+	if oerr != nil {
+		return oerr
+	}
+	w.dev = dev
+	post(map[string]any{
+		"type": "device", "backend": info.Backend, "device": info.Device,
+		"note": fmt.Sprintf("a new device after: %v", err), "slow": info.Backend == backend.CPUWasm,
+	})
+	return nil
+}
+
 // load makes the pipeline from the bundles under url, unless it is the
-// one loaded already.
-func (w *worker) load(id float64, url string) error {
-	if w.pipe != nil && w.pipeURL == url {
+// one loaded already. Both models stay on the device, unless oneModel
+// asks for one at a time or the upsampler does not fit next to the base
+// model: then the device is renewed and the pipeline swaps the models
+// (glide.Pipeline.OneModel), reloading each from the browser's cache.
+func (w *worker) load(id float64, url string, oneModel bool) error {
+	if w.pipe != nil && w.pipeURL == url && (w.oneModel || !oneModel) {
 		return nil
 	}
 	if w.pipe != nil {
-		w.pipe.Base.Release()
-		if w.pipe.Upsampler != nil {
-			w.pipe.Upsampler.Release()
-		}
-		w.pipe, w.pipeURL = nil, ""
+		w.release()
 	}
 	start := time.Now()
 	root := httpfs.New(url)
@@ -207,19 +248,67 @@ func (w *worker) load(id float64, url string) error {
 	if err != nil {
 		return err
 	}
-	up, err := w.loadBundle(id, root, url, glide.UpsampleBundle, false)
-	if err != nil {
-		base.Release()
-		return err
+	var up *model.Model
+	if !oneModel {
+		up, err = w.loadBundle(id, root, url, glide.UpsampleBundle, false)
+		if glide.KindOf(err) == glide.OutOfMemory {
+			// Both do not fit: start over on a new device, one model at a time.
+			base.Release()
+			if err := w.healthy(); err != nil {
+				return err
+			}
+			if base, err = w.loadBundle(id, root, url, glide.BaseBundle, true); err != nil {
+				return err
+			}
+			oneModel = true
+		} else if err != nil {
+			base.Release()
+			return err
+		}
 	}
 	w.pipe = &glide.Pipeline{Device: w.dev, Base: base, Upsampler: up}
-	w.pipeURL = url
-	msg := map[string]any{"type": "loaded", "id": id, "base": base.Cfg.Kind(), "upsample": nil, "seconds": time.Since(start).Seconds()}
+	w.pipeURL, w.oneModel = url, oneModel
+	upsample := any(nil)
 	if up != nil {
-		msg["upsample"] = up.Cfg.Kind()
+		upsample = up.Cfg.Kind()
 	}
-	post(msg)
+	if oneModel {
+		// The loaders report progress under the request that needs them.
+		load := func(name string, required bool) func() (*model.Model, error) {
+			return func() (*model.Model, error) {
+				w.mu.Lock()
+				id := w.current
+				w.mu.Unlock()
+				m, err := w.loadBundle(id, root, url, name, required)
+				if err == nil && m == nil {
+					err = glide.Errorf("load weights", glide.BadWeights, "no %s bundle at %s", name, url)
+				}
+				return m, err
+			}
+		}
+		w.pipe.OneModel = true
+		w.pipe.LoadBase = load(glide.BaseBundle, true)
+		if _, err := fs.Stat(root, glide.UpsampleBundle+"/manifest.json"); err == nil {
+			w.pipe.LoadUpsampler = load(glide.UpsampleBundle, false)
+			upsample = "upsample (loaded after the base stage: one model at a time)"
+		}
+	}
+	post(map[string]any{"type": "loaded", "id": id, "base": base.Cfg.Kind(), "upsample": upsample,
+		"oneModel": oneModel, "seconds": time.Since(start).Seconds()})
 	return nil
+}
+
+// release frees the pipeline's models.
+func (w *worker) release() {
+	for _, m := range []*model.Model{w.pipe.Base, w.pipe.Upsampler} {
+		if m != nil {
+			m.Release()
+		}
+	}
+	if t, ok := w.dev.(nn.Trimmer); ok {
+		t.Trim()
+	}
+	w.pipe, w.pipeURL = nil, ""
 }
 
 // loadBundle loads bundle name (a folder of root), posting download
@@ -280,6 +369,16 @@ func (w *worker) loadBundle(id float64, root *httpfs.FS, url, name string, requi
 		}
 		return nil, &glide.Error{Op: op, Kind: kind, Err: fmt.Errorf("%s bundle at %s%s/: %w", name, url, name, unwrapOp(err, op))}
 	}
+	// A GPU reports running out of memory after the fact: wait for the
+	// uploads to finish so that an out-of-memory error surfaces here.
+	derr := w.dev.Err()
+	if s, ok := w.dev.(nn.Syncer); ok && derr == nil {
+		derr = s.Sync()
+	}
+	if derr != nil {
+		m.Release()
+		return nil, &glide.Error{Op: op, Kind: glide.KindOf(derr), Err: fmt.Errorf("%s bundle: %w", name, derr)}
+	}
 	return m, nil
 }
 
@@ -328,10 +427,14 @@ func (w *worker) generate(ctx context.Context, r request) error {
 	for i, s := range res.Warnings {
 		warnings[i] = s
 	}
+	peak := map[string]any{}
+	for stage, b := range res.PeakMemory {
+		peak[string(stage)] = b
+	}
 	postTransfer(map[string]any{
 		"type": "done", "id": r.id, "images": images, "seed": strconv.FormatUint(opts.Seed, 10),
 		"tokens": res.Tokens, "truncated": res.Truncated, "warnings": warnings,
-		"seconds": time.Since(start).Seconds(),
+		"seconds": time.Since(start).Seconds(), "peakMemory": peak,
 	}, transfer)
 	return nil
 }
