@@ -102,7 +102,7 @@ type request struct {
 	id      float64
 	weights string // absolute URL of the weights folder, ending in "/"
 	opts    glide.Options
-	ack     bool  // the page acknowledges progress messages
+	ack     bool // the page acknowledges progress messages
 	// oneModel asks to hold one model at a time on the GPU (the page's
 	// ?one_model=1, for small GPUs; the worker also switches to it when
 	// both models do not fit).
