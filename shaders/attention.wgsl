@@ -88,7 +88,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
   var mrun = NEG; // running max of the logits
   var lrun = 0.0; // running sum of exp(logit − mrun)
-  var lg: array<f32, 32>; // this step's logits, then probabilities
   for (var j0 = jb; j0 < je; j0 += TK) {
     // Tile load: invocation li fetches key j0 + li % 32 of channels
     // li / 32, +2, +4, ... (neighbouring invocations read neighbouring
@@ -115,11 +114,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     workgroupBarrier();
 
     // Loops of constant length per pipeline (the channels past ch and
-    // the keys past the slice are zeros and −∞), so that q, o and lg can
-    // live in registers.
-    // Four keys at a time, each with a vec4 of partial sums: sixteen
-    // independent multiply-add chains instead of one long dot chain.
-    var mx = mrun;
+    // the keys past the slice are zeros and −∞), so that q and o live in
+    // registers. The online softmax advances four keys at a time: their
+    // logits as one vec4 (each from a vec4 of partial sums: sixteen
+    // independent multiply-add chains instead of one long dot chain),
+    // then one rescale of o and the four keys' values added.
     for (var kk = 0u; kk < TK; kk += 4u) {
       var d0 = vec4<f32>(0.0);
       var d1 = vec4<f32>(0.0);
@@ -136,25 +135,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let d = vec4<f32>(dot(d0, one), dot(d1, one), dot(d2, one), dot(d3, one)) * params.scale2;
       let valid = vec4<u32>(j0 + kk) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(je);
       let l4 = select(vec4<f32>(NEG), d, valid);
-      lg[kk] = l4.x;
-      lg[kk + 1u] = l4.y;
-      lg[kk + 2u] = l4.z;
-      lg[kk + 3u] = l4.w;
-      mx = max(mx, max(max(l4.x, l4.y), max(l4.z, l4.w)));
-    }
-    let cf = exp(mrun - mx);
-    lrun *= cf;
-    for (var c4 = 0u; c4 < CH4; c4++) {
-      o[c4] *= cf;
-    }
-    for (var kk = 0u; kk < TK; kk++) {
-      let p = exp(lg[kk] - mx); // 0 for the keys past the slice
-      lrun += p;
+      let mx = max(mrun, max(max(l4.x, l4.y), max(l4.z, l4.w)));
+      let cf = exp(mrun - mx);
+      let p = exp(l4 - vec4<f32>(mx)); // 0 for the keys past the slice
+      lrun = lrun * cf + dot(p, one);
       for (var c4 = 0u; c4 < CH4; c4++) {
-        o[c4] += p * vt[kk * C4 + c4];
+        o[c4] = o[c4] * cf + p.x * vt[kk * C4 + c4] + p.y * vt[(kk + 1u) * C4 + c4] +
+                p.z * vt[(kk + 2u) * C4 + c4] + p.w * vt[(kk + 3u) * C4 + c4];
       }
+      mrun = mx;
     }
-    mrun = mx;
     workgroupBarrier();
   }
 
