@@ -4,6 +4,7 @@
 //
 //   node tools/checkgolden.mjs --golden DIR [--backend cpu-wasm|webgpu|webgpu-f16]
 //        [--run REGEXP] [--tol-scale S] [--host node|chromium|deno] [--wasm FILE]
+//        [--timeout SECONDS]
 //
 // It serves DIR on http://127.0.0.1:<free port>/ (files with Range
 // support, folders as the JSON listings wasm/httpfs reads, CORS open so a
@@ -14,7 +15,10 @@
 //               through tools/wasmexec/chromium/go_js_wasm_exec
 //   webgpu-f16  Deno, WebGPU on Mesa lavapipe (shader-f16 kernels),
 //               through tools/wasmexec/deno/go_js_wasm_exec
-// --host picks another runner (e.g. cpu-wasm inside Chromium). The
+// --host picks another runner (e.g. cpu-wasm inside Chromium).
+// --timeout bounds the whole run (default 4 hours: the sampling cases take
+// about an hour on SwiftShader); the browser harnesses' own default, made
+// for one test binary, would stop it after 11 minutes. The
 // program prints PASS/FAIL/SKIP lines and the summary like
 // `glide check-golden`; this script exits with its exit code (1 on any
 // failure or when no case was checked).
@@ -31,13 +35,13 @@ const HOSTS = { 'cpu-wasm': 'node', webgpu: 'chromium', 'webgpu-f16': 'deno' };
 function usage(msg) {
   if (msg) console.error(`${NAME}: ${msg}`);
   console.error('usage: node tools/checkgolden.mjs --golden DIR [--backend cpu-wasm|webgpu|webgpu-f16] ' +
-    '[--run REGEXP] [--tol-scale S] [--host node|chromium|deno] [--wasm FILE]');
+    '[--run REGEXP] [--tol-scale S] [--host node|chromium|deno] [--wasm FILE] [--timeout SECONDS]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { backend: 'cpu-wasm', run: '', tolScale: '', host: '', wasm: path.join(ROOT, 'build', 'checkgolden.wasm') };
-  const keys = { '--golden': 'golden', '--backend': 'backend', '--run': 'run', '--tol-scale': 'tolScale', '--host': 'host', '--wasm': 'wasm' };
+  const o = { backend: 'cpu-wasm', run: '', tolScale: '', host: '', wasm: path.join(ROOT, 'build', 'checkgolden.wasm'), timeout: '14400' };
+  const keys = { '--golden': 'golden', '--backend': 'backend', '--run': 'run', '--tol-scale': 'tolScale', '--host': 'host', '--wasm': 'wasm', '--timeout': 'timeout' };
   for (let i = 0; i < argv.length; i++) {
     let [k, v] = argv[i].split(/=(.*)/s);
     if (!(k in keys)) usage(`unknown argument ${argv[i]}`);
@@ -48,6 +52,7 @@ function parseArgs(argv) {
     o[keys[k]] = v;
   }
   if (!o.golden) usage('--golden DIR is required');
+  if (!(Number(o.timeout) > 0)) usage(`--timeout wants seconds, not ${o.timeout}`);
   if (!(o.backend in HOSTS)) usage(`unknown backend ${o.backend}`);
   o.host ||= HOSTS[o.backend];
   if (!['node', 'chromium', 'deno'].includes(o.host)) usage(`unknown host ${o.host}`);
@@ -157,7 +162,8 @@ async function main() {
       break;
   }
   console.error(`${NAME}: serving ${o.golden} at ${url}; backend ${o.backend} in ${o.host}`);
-  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit' });
+  const env = { ...process.env, GLIDE_WASM_TIMEOUT: process.env.GLIDE_WASM_TIMEOUT || o.timeout };
+  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   const code = await new Promise((resolve) => {
     child.on('error', (err) => { console.error(`${NAME}: cannot start ${cmd[0]}: ${err.message}`); resolve(1); });
