@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -107,9 +109,7 @@ func TestFetchResumeAndConvert(t *testing.T) {
 		dir: dir, baseURL: ts.URL, keep: true, client: ts.Client(),
 		configs: configs, backoff: time.Millisecond, stderr: &log,
 	}
-	for k := range configs {
-		o.models = append(o.models, k)
-	}
+	o.models = slices.Sorted(maps.Keys(configs)) // a fixed order: the log below names them in it
 	if err := fetchModels(context.Background(), o); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
