@@ -167,7 +167,14 @@ const splitTarget = 256
 // at least 8 steps of 16 and a multiple of 16 long. It returns S and the
 // slice length (k rounded up to 16 when S = 1).
 func splitK(wgs, k, target int) (slices, chunk int) {
-	const step, minSteps, maxSlices = 16, 8, 16
+	return splitReduction(wgs, k, target, 16, 8, 16)
+}
+
+// splitReduction cuts a reduction of k terms, done by a grid of wgs
+// workgroups, into slices of whole steps (at least minSteps each, at
+// most maxSlices of them) until the grid reaches target workgroups; it
+// returns the slice count and length (k rounded up to a step when 1).
+func splitReduction(wgs, k, target, step, minSteps, maxSlices int) (slices, chunk int) {
 	s := 1
 	if wgs < target {
 		s = min((target+wgs-1)/wgs, maxSlices, k/(step*minSteps))
@@ -351,16 +358,7 @@ func (d *Device) Attention(qkv, encKV *nn.Tensor, heads int) *nn.Tensor {
 // the same occupancy as a convolution's): each slice at least one step of
 // 32 keys. It returns S and the slice length.
 func splitKeys(wgs, k, target int) (slices, chunk int) {
-	const step, minSteps = 32, 1
-	s := 1
-	if wgs < 2*target {
-		s = min((2*target+wgs-1)/wgs, k/(step*minSteps))
-	}
-	if s <= 1 {
-		return 1, (k + step - 1) / step * step
-	}
-	chunk = ((k+s-1)/s + step - 1) / step * step
-	return (k + chunk - 1) / chunk, chunk
+	return splitReduction(wgs, k, 2*target, 32, 1, k)
 }
 
 // Upsample2x implements nn.Device (upsample2x.wgsl).
