@@ -1,7 +1,8 @@
 // WebGLIDE page script (UI thread). All compute runs in a dedicated
 // worker (site/worker.js → build/webglide.wasm, wasm/cmd/worker); this file
-// only sends it requests and shows what it reports, so the page never
-// blocks. The message protocol is documented in wasm/cmd/worker/main_js.go.
+// only sends it requests (through site/client.js) and shows what it
+// reports, so the page never blocks. The message protocol is documented in
+// wasm/cmd/worker/main_js.go.
 //
 // Query parameters:
 //   ?weights=URL          weights folder (base/, upsample/); default /weights/
@@ -9,6 +10,8 @@
 //   ?upsample_steps=SPEC  prefill the advanced Upsampler steps
 //   ?preview_every=N      x0 preview every N steps (default 5)
 //   ?one_model=1          hold one model at a time on the GPU (small GPUs)
+
+import { client } from './client.js';
 
 const $ = (id) => document.getElementById(id);
 const gpuStatus = $('status');
@@ -48,10 +51,8 @@ function setStatus(text, { error = false } = {}) {
   genStatus.classList.toggle('error', error);
 }
 
-let worker;
 let ready = false;
 let job = null; // {id, stage fractions, urls} of the running generation
-let nextId = 1;
 let objectURLs = [];
 
 function setBusy(busy) {
@@ -62,7 +63,7 @@ function setBusy(busy) {
 
 const MB = (n) => (n / 1e6).toFixed(1);
 
-function onMessage({ data }) {
+function onMessage(data) {
   switch (data.type) {
     case 'adapter':
       gpuLines.adapter = [
@@ -100,7 +101,7 @@ function onMessage({ data }) {
     case 'progress': {
       // Acknowledge first: the worker waits for it before the next step,
       // which makes a Cancel click take effect at the next step boundary.
-      if (data.seq !== undefined) worker.postMessage({ type: 'ack', seq: data.seq });
+      if (data.seq !== undefined) client.post({ type: 'ack', seq: data.seq });
       if (!job || data.id !== job.id) break;
       // Base stage fills the first half of the bar, the upsampler the second.
       const half = job.upsample === false ? 1 : 0.5;
@@ -208,13 +209,12 @@ function generate(e) {
   e.preventDefault();
   if (!ready || job) return;
   const seed = els.seed.value.trim() || randomSeed();
-  const id = nextId++;
-  job = { id, prompt: els.prompt.value };
+  job = { id: 0, prompt: els.prompt.value };
   setBusy(true);
   progress.value = 0;
   setStatus('Starting…');
-  worker.postMessage({
-    type: 'generate', id, weights: weightsURL,
+  job.id = client.request({
+    type: 'generate', weights: weightsURL,
     prompt: els.prompt.value, seed,
     guidance: els.guidance.value, steps: els.steps.value,
     upsampleSteps: els.upsampleSteps.value, batch: els.batch.value,
@@ -224,29 +224,29 @@ function generate(e) {
 
 function cancel() {
   if (!job) return;
-  worker.postMessage({ type: 'cancel', id: job.id });
+  client.post({ type: 'cancel', id: job.id });
   setStatus('Canceling…');
   cancelBtn.disabled = true;
 }
 
 function start() {
-  try {
-    worker = new Worker(new URL('./worker.js', import.meta.url));
-  } catch (err) {
-    gpuLines.adapter = [{ text: `Cannot start the compute worker: ${err.message}`, error: true }];
-    showGPU();
-    setStatus('The compute worker could not start.', { error: true });
-    return;
-  }
-  worker.addEventListener('message', onMessage);
-  worker.addEventListener('error', (e) => {
-    gpuLines.adapter = [{ text: `The compute worker failed: ${e.message || 'could not load'}`, error: true }];
+  client.on('*', onMessage);
+  client.on('crash', ({ message }) => {
+    gpuLines.adapter = [{ text: `The compute worker failed: ${message}`, error: true }];
     showGPU();
     setStatus('The compute worker failed.', { error: true });
     ready = false;
     job = null;
     setBusy(false);
   });
+  try {
+    client.start();
+  } catch (err) {
+    gpuLines.adapter = [{ text: `Cannot start the compute worker: ${err.message}`, error: true }];
+    showGPU();
+    setStatus('The compute worker could not start.', { error: true });
+    return;
+  }
   form.addEventListener('submit', generate);
   cancelBtn.addEventListener('click', cancel);
 }
