@@ -18,6 +18,7 @@
 //	 ack, oneModel?}
 //	{type: "cancel", id}                    cancel job id (between steps)
 //	{type: "ack", seq}                      progress message seq was handled
+//	{type: "tokenize", id, prompt}          count the prompt's tokens (tokenize_js.go)
 //
 // weights is a URL (relative to the worker's location is fine); seed is a
 // decimal string (uint64); steps and upsampleSteps are respacing strings
@@ -40,6 +41,8 @@
 //	{type: "done", id, images: [{width, height, data}], seed, tokens, truncated, warnings, seconds,
 //	 peakMemory: {base?, upsample?}}        peak device memory per stage in bytes (WebGPU)
 //	{type: "error", id, kind, message}       kind: glide.KindOf(err).String()
+//	{type: "tokens", id, count, max, truncated}  the answer to tokenize: token count, the
+//	                                         text context (128) and the tokens beyond it
 //
 // data fields are Uint8Arrays of RGBA pixels, transferred (not copied).
 //
@@ -138,6 +141,8 @@ func (w *worker) onMessage(_ js.Value, args []js.Value) any {
 		case w.acks <- num(data, "seq", 0):
 		default: // nobody waits for that many; drop
 		}
+	case "tokenize":
+		tokenize(id, data)
 	case "cancel":
 		w.mu.Lock()
 		if w.current == id && w.cancel != nil {
