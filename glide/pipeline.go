@@ -3,13 +3,10 @@ package glide
 import (
 	"context"
 	"errors"
-	"fmt"
 	"image"
 	"image/color"
 	"math"
-	"math/rand/v2"
 
-	"github.com/webglide/webglide/glide/bpe"
 	"github.com/webglide/webglide/glide/diffusion"
 	"github.com/webglide/webglide/glide/model"
 	"github.com/webglide/webglide/glide/nn"
@@ -152,8 +149,8 @@ func (p *Pipeline) ensureBase() error {
 }
 
 // ensureUpsampler loads the upsampler if its slot is empty (OneModel:
-// after releasing the base model).
-func (p *Pipeline) ensureUpsampler() error {
+// after releasing the base model); inpaint says which kind the run needs.
+func (p *Pipeline) ensureUpsampler(inpaint bool) error {
 	if p.Upsampler != nil || p.LoadUpsampler == nil {
 		return nil
 	}
@@ -165,7 +162,7 @@ func (p *Pipeline) ensureUpsampler() error {
 	if err != nil {
 		return err
 	}
-	if !m.Cfg.SuperRes || m.Cfg.Inpaint {
+	if !m.Cfg.SuperRes || m.Cfg.Inpaint != inpaint {
 		m.Release()
 		return Errorf("load upsampler", BadWeights, "the upsampler slot holds a %s model", m.Cfg.Kind())
 	}
@@ -189,10 +186,6 @@ func (p *Pipeline) stagePeak(res *Result, stage Stage, start bool) {
 	_, res.PeakMemory[stage] = ms.Memory()
 }
 
-// noiseStream is the PCG stream constant of the pipeline's generator; with
-// the seed it fixes every noise value ("glide" in ASCII).
-const noiseStream = 0x676c696465
-
 // Generate runs prompt → tokens → guided base sampling → 8-bit
 // quantisation → upsampling. One PCG generator seeded by opts.Seed supplies
 // all noise in a fixed order (base x_T, base step noise in step order,
@@ -200,139 +193,7 @@ const noiseStream = 0x676c696465
 // every device and platform up to the device's arithmetic.
 // Cancellation through ctx is honoured between steps.
 func (p *Pipeline) Generate(ctx context.Context, opts Options) (*Result, error) {
-	const op = "generate"
-	if err := opts.Validate(); err != nil {
-		return nil, err
-	}
-	if err := p.ensureBase(); err != nil {
-		return nil, err
-	}
-	if p.Base == nil {
-		return nil, Errorf(op, BadWeights, "no base model loaded")
-	}
-	if p.Base.Cfg.Inpaint || (p.Upsampler != nil && p.Upsampler.Cfg.Inpaint) {
-		return nil, Errorf(op, Unsupported, "the inpainting models need a source image and mask; text-to-image generation uses the base and upsample models")
-	}
-	if p.Base.Cfg.SuperRes {
-		return nil, Errorf(op, BadWeights, "the base model slot holds an upsampler (%s)", p.Base.Cfg.Kind())
-	}
-	if p.Upsampler != nil && !p.Upsampler.Cfg.SuperRes {
-		return nil, Errorf(op, BadWeights, "the upsampler slot holds a %s model", p.Upsampler.Cfg.Kind())
-	}
-	dev := p.Device
-	B := opts.BatchSize
-	rng := rand.New(rand.NewPCG(opts.Seed, noiseStream))
-	normal := func(n int, scale float32) []float32 {
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
-			if scale != 1 {
-				v[i] *= scale // float32 multiply, as the reference scales x_T
-			}
-		}
-		return v
-	}
-	noise := func(i int, shape []int) (*nn.Tensor, error) {
-		return dev.Upload(normal(nn.Numel(shape), 1), shape...), nil
-	}
-	res := &Result{}
-
-	// Tokens: the prompt for B rows and the empty prompt for B rows (the
-	// unconditional half of classifier-free guidance).
-	ids := bpe.Encode(opts.Prompt)
-	bc := p.Base.Cfg
-	tok, mask := bpe.PaddedTokensAndMask(ids, bc.TextCtx)
-	res.Tokens = min(len(ids), bc.TextCtx)
-	if res.Truncated = bpe.Truncated(ids, bc.TextCtx); res.Truncated > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("the prompt has %d tokens; the last %d beyond the model's %d were dropped", len(ids), res.Truncated, bc.TextCtx))
-	}
-	empty, emptyMask := bpe.PaddedTokensAndMask(nil, bc.TextCtx)
-	var tokens []int32
-	var masks []bool
-	for range B {
-		tokens, masks = append(tokens, tok...), append(masks, mask...)
-	}
-	for range B {
-		tokens, masks = append(tokens, empty...), append(masks, emptyMask...)
-	}
-
-	// Stage 1: the base model at 64×64 with guidance.
-	p.stagePeak(res, StageBase, true)
-	baseDiff, err := diffusion.New(bc.NoiseSchedule, bc.DiffusionSteps, opts.BaseSteps)
-	if err != nil {
-		return nil, Errorf(op, BadInput, "steps: %v", err)
-	}
-	text, err := p.Base.EncodeText(tokens, masks, nil)
-	if err != nil {
-		return nil, deviceErr(op, err)
-	}
-	defer text.Release(dev)
-	net := func(ctx context.Context, x *nn.Tensor, t []float32) (*nn.Tensor, error) {
-		return p.Base.Forward(x, t, text, model.Inputs{}, nil)
-	}
-	S := bc.ImageSize
-	xT := dev.Upload(normal(B*3*S*S, 1), B, 3, S, S)
-	sample, err := baseDiff.Sample(ctx, dev, diffusion.Guided(net, dev, float32(opts.GuidanceScale)), xT, noise,
-		diffusion.SampleOptions{Sampler: diffusion.Ancestral, OnStep: p.onStep(StageBase, opts)})
-	dev.Release(xT)
-	text.Release(dev)
-	if err != nil {
-		return nil, stepErr(op, err)
-	}
-	base, err := dev.Download(sample)
-	dev.Release(sample)
-	if err != nil {
-		return nil, deviceErr(op, err)
-	}
-	res.Base = toImages(base, B, S, S)
-	p.stagePeak(res, StageBase, false)
-	if err := p.ensureUpsampler(); err != nil {
-		return nil, err
-	}
-	if p.Upsampler == nil {
-		res.Images = res.Base
-		return res, nil
-	}
-
-	// Stage 2: the upsampler, conditioned on the 8-bit quantised base
-	// sample and the prompt (its own tokens, no guidance), DDIM.
-	p.stagePeak(res, StageUpsample, true)
-	uc := p.Upsampler.Cfg
-	upDiff, err := diffusion.New(uc.NoiseSchedule, uc.DiffusionSteps, opts.UpsampleSteps)
-	if err != nil {
-		return nil, Errorf(op, BadInput, "upsample steps: %v", err)
-	}
-	utok, umask := bpe.PaddedTokensAndMask(ids, uc.TextCtx)
-	tokens, masks = nil, nil
-	for range B {
-		tokens, masks = append(tokens, utok...), append(masks, umask...)
-	}
-	utext, err := p.Upsampler.EncodeText(tokens, masks, nil)
-	if err != nil {
-		return nil, deviceErr(op, err)
-	}
-	defer utext.Release(dev)
-	lowRes := dev.Upload(Quantize8(base), B, 3, S, S)
-	defer dev.Release(lowRes)
-	unet := func(ctx context.Context, x *nn.Tensor, t []float32) (*nn.Tensor, error) {
-		return p.Upsampler.Forward(x, t, utext, model.Inputs{LowRes: lowRes}, nil)
-	}
-	U := uc.ImageSize
-	uxT := dev.Upload(normal(B*3*U*U, float32(opts.UpsampleTemp)), B, 3, U, U)
-	up, err := upDiff.Sample(ctx, dev, unet, uxT, noise,
-		diffusion.SampleOptions{Sampler: diffusion.DDIM(0), OnStep: p.onStep(StageUpsample, opts)})
-	dev.Release(uxT)
-	if err != nil {
-		return nil, stepErr(op, err)
-	}
-	out, err := dev.Download(up)
-	dev.Release(up)
-	if err != nil {
-		return nil, deviceErr(op, err)
-	}
-	res.Images = toImages(out, B, U, U)
-	p.stagePeak(res, StageUpsample, false)
-	return res, nil
+	return p.run(ctx, "generate", opts, nil)
 }
 
 // onStep adapts the sampler's per-step callback to Options.Progress. On a
