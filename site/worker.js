@@ -2,8 +2,9 @@
 // wasm_exec.js and build/webglide.wasm (wasm/cmd/worker) and runs it. The
 // Go program talks to the page with postMessage (protocol: see
 // wasm/cmd/worker/main_js.go); it posts {type: 'ready'} once it listens.
+// site/store.js, loaded first, is the shard store the Go side uses.
 
-importScripts('../build/wasm_exec.js');
+importScripts('store.js', '../build/wasm_exec.js');
 
 async function run() {
   const go = new Go();

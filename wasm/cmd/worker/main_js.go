@@ -1,14 +1,17 @@
 // Command worker is WebGLIDE's Go side in the browser, built to
 // build/webglide.wasm and started by site/worker.js in a dedicated worker.
 // It picks the compute device (wasm/cmd/internal/backend: WebGPU when the
-// device can run, else the CPU device in wasm), loads weight bundles over
-// HTTP (wasm/httpfs, shards verified by glide/weights) and runs
-// glide.Pipeline.Generate for the page.
+// device can run, else the CPU device in wasm), loads weight bundles
+// through the shard store (site/store.js: verified shards in the Origin
+// Private File System, downloaded once, resumed with Range; manifests over
+// HTTP with wasm/httpfs) and runs glide.Pipeline.Generate for the page.
 //
 // Files by concern: main_js.go the protocol (this comment, the one place
 // it is documented) and the dispatch of requests; load_js.go loading
 // bundles onto the device; generate_js.go generating; messages_js.go
-// reading message fields and posting replies.
+// reading message fields and posting replies; bundle_js.go one bundle from
+// the store onto the device; store_js.go the Go side of site/store.js;
+// storereq_js.go the store-status and store-delete requests.
 //
 // Page → worker (postMessage):
 //
@@ -16,13 +19,17 @@
 //	{type: "generate", id, weights, prompt, seed, guidance, steps,
 //	 upsampleSteps, batch, previewEvery,    load if needed, then generate
 //	 ack, oneModel?}
+//	{type: "store-status", id, weights}      what the store holds of <weights>/base/, /upsample/
+//	{type: "store-delete", id}              delete every stored shard (then a "store" reply)
 //	{type: "cancel", id}                    cancel job id (between steps)
 //	{type: "ack", seq}                      progress message seq was handled
 //	{type: "tokenize", id, prompt}          count the prompt's tokens (tokenize_js.go)
 //
 // weights is a URL (relative to the worker's location is fine); seed is a
 // decimal string (uint64); steps and upsampleSteps are respacing strings
-// ("100", "ddim25", "fast27"). Jobs run one at a time, in order. oneModel
+// ("100", "ddim25", "fast27"). load and generate take noStore: true to keep
+// the shards in memory only (run once without storing, when the store is
+// full). Jobs run one at a time, in order. oneModel
 // holds one model at a time on the GPU (the upsampler is loaded after the
 // base stage, the base model again for the next image), for small GPUs;
 // the worker switches to it by itself when the upsampler runs out of
@@ -35,12 +42,23 @@
 //	{type: "adapter-error", kind, message}   no WebGPU adapter here
 //	{type: "device", backend, device, note, slow}
 //	{type: "ready"}                          requests are taken from now on
-//	{type: "download", id, bundle, file, shard, shards, loaded, size, bytesLoaded, bytesTotal, done}
+//	{type: "download-plan", id, bundle, url, bytesTotal, bytesStored, bytesToFetch, store}
+//	                                         before a bundle loads: what it must download
+//	{type: "download", id, bundle, file, shard, shards, loaded, size, bytesLoaded, bytesTotal, done,
+//	 fromStore}                              per shard; fromStore: read from the store, no download
+//	{type: "store-wait", file, message}      another tab is downloading that shard; waiting
+//	{type: "store", id, weights, bundles: [{bundle, state, bytesStored, bytesTotal, kind?, error?}],
+//	 backend, note, stored, files, usage, quota, busy}
+//	                                         reply to store-status/store-delete; state: stored
+//	                                         (verified), partial, missing, absent (no manifest) or
+//	                                         unreachable; backend "opfs" or "memory"; usage and
+//	                                         quota from navigator.storage.estimate() (-1: unknown)
 //	{type: "loaded", id, base, upsample, oneModel, seconds}
 //	{type: "progress", id, stage, step, total, seq?, preview?: {width, height, data}}
 //	{type: "done", id, images: [{width, height, data}], seed, tokens, truncated, warnings, seconds,
 //	 peakMemory: {base?, upsample?}}        peak device memory per stage in bytes (WebGPU)
-//	{type: "error", id, kind, message}       kind: glide.KindOf(err).String()
+//	{type: "error", id, kind, message}       kind: glide.KindOf(err).String(); "storage" when the
+//	                                         store is full (the message says how much is needed)
 //	{type: "tokens", id, count, max, truncated}  the answer to tokenize: token count, the
 //	                                         text context (128) and the tokens beyond it
 //
@@ -107,7 +125,10 @@ type request struct {
 	// ?one_model=1, for small GPUs; the worker also switches to it when
 	// both models do not fit).
 	oneModel bool
-	err      error // a bad request, reported when its turn comes
+	// noStore keeps downloaded shards in memory only ("Run without
+	// storing", after the store ran out of quota).
+	noStore bool
+	err     error // a bad request, reported when its turn comes
 }
 
 type worker struct {
@@ -122,6 +143,7 @@ type worker struct {
 	pipe     *glide.Pipeline
 	pipeURL  string
 	oneModel bool // the pipeline holds one model at a time
+	noStore  bool // the running request's shards stay in memory only
 
 	acks chan float64 // acknowledged progress sequence numbers
 	seq  float64      // the last progress message's sequence number
@@ -152,11 +174,21 @@ func (w *worker) onMessage(_ js.Value, args []js.Value) any {
 		}
 		w.mu.Unlock()
 	case "load", "generate":
-		r := request{typ: typ, id: id, oneModel: data.Get("oneModel").Truthy()}
+		r := request{typ: typ, id: id, oneModel: data.Get("oneModel").Truthy(), noStore: data.Get("noStore").Truthy()}
 		r.weights, r.err = weightsURL(str(data, "weights"))
 		if typ == "generate" && r.err == nil {
 			r.opts, r.err = options(data)
 			r.ack = data.Get("ack").Truthy()
+		}
+		select {
+		case w.reqs <- r:
+		default:
+			postError(id, glide.Errorf(typ, glide.BadInput, "too many requests queued; wait for the running one"))
+		}
+	case "store-status", "store-delete":
+		r := request{typ: typ, id: id}
+		if typ == "store-status" {
+			r.weights, r.err = weightsURL(str(data, "weights"))
 		}
 		select {
 		case w.reqs <- r:
@@ -187,6 +219,13 @@ func (w *worker) run(r request) {
 	}()
 
 	err := r.err
+	if err == nil && (r.typ == "store-status" || r.typ == "store-delete") {
+		if err = w.storeRequest(r); err != nil {
+			postError(r.id, err)
+		}
+		return
+	}
+	w.noStore = r.noStore
 	if err == nil {
 		err = w.healthy()
 	}
