@@ -52,13 +52,28 @@ func weightsErr(op string, err error) error {
 
 // Bundle folder names inside a weights folder, as glide fetch writes them.
 const (
-	BaseBundle     = "base"
-	UpsampleBundle = "upsample"
+	BaseBundle            = "base"
+	UpsampleBundle        = "upsample"
+	BaseInpaintBundle     = "base-inpaint"
+	UpsampleInpaintBundle = "upsample-inpaint"
 )
 
 // LoadPipeline loads the base/ and upsample/ bundles of a weights folder.
 // A folder without upsample/ gives a pipeline that stops at 64×64.
 func LoadPipeline(dev nn.Device, fsys fs.FS) (*Pipeline, error) {
+	return LoadPipelineBundles(dev, fsys, BaseBundle, UpsampleBundle)
+}
+
+// LoadInpaintPipeline loads the base-inpaint/ and upsample-inpaint/
+// bundles of a weights folder, for Pipeline.Inpaint.
+func LoadInpaintPipeline(dev nn.Device, fsys fs.FS) (*Pipeline, error) {
+	return LoadPipelineBundles(dev, fsys, BaseInpaintBundle, UpsampleInpaintBundle)
+}
+
+// LoadPipelineBundles loads the bundles base and upsample (folder names)
+// of a weights folder; a missing upsample bundle gives a pipeline that
+// stops at 64×64.
+func LoadPipelineBundles(dev nn.Device, fsys fs.FS, base, upsample string) (*Pipeline, error) {
 	sub := func(name string) (fs.FS, bool) {
 		if _, err := fs.Stat(fsys, path.Join(name, "manifest.json")); err != nil {
 			return nil, false
@@ -66,16 +81,16 @@ func LoadPipeline(dev nn.Device, fsys fs.FS) (*Pipeline, error) {
 		s, err := fs.Sub(fsys, name)
 		return s, err == nil
 	}
-	baseFS, ok := sub(BaseBundle)
+	baseFS, ok := sub(base)
 	if !ok {
-		return nil, Errorf("load weights", BadWeights, "no %s/manifest.json in the weights folder (run 'glide fetch' or 'glide convert' first)", BaseBundle)
+		return nil, Errorf("load weights", BadWeights, "no %s/manifest.json in the weights folder (run 'glide fetch --models %s,%s' or 'glide convert' first)", base, base, upsample)
 	}
 	p := &Pipeline{Device: dev}
 	var err error
 	if p.Base, err = LoadModel(dev, baseFS); err != nil {
 		return nil, err
 	}
-	if upFS, ok := sub(UpsampleBundle); ok {
+	if upFS, ok := sub(upsample); ok {
 		if p.Upsampler, err = LoadModel(dev, upFS); err != nil {
 			p.Base.Release()
 			return nil, err
@@ -86,9 +101,14 @@ func LoadPipeline(dev nn.Device, fsys fs.FS) (*Pipeline, error) {
 
 // LoadPipelineDir is LoadPipeline for a folder on disk.
 func LoadPipelineDir(dev nn.Device, dir string) (*Pipeline, error) {
+	return LoadPipelineDirBundles(dev, dir, BaseBundle, UpsampleBundle)
+}
+
+// LoadPipelineDirBundles is LoadPipelineBundles for a folder on disk.
+func LoadPipelineDirBundles(dev nn.Device, dir, base, upsample string) (*Pipeline, error) {
 	st, err := os.Stat(dir)
 	if err != nil || !st.IsDir() {
-		return nil, Errorf("load weights", BadInput, "weights folder %s does not exist (run 'glide fetch --dir %s' first)", dir, dir)
+		return nil, Errorf("load weights", BadInput, "weights folder %s does not exist (run 'glide fetch --dir %s --models %s,%s' first)", dir, dir, base, upsample)
 	}
-	return LoadPipeline(dev, os.DirFS(dir))
+	return LoadPipelineBundles(dev, os.DirFS(dir), base, upsample)
 }

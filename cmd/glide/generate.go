@@ -125,17 +125,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "glide generate: warning: %s\n", w)
 	}
-	meta := map[string]string{
-		"Title":          opts.Prompt,
-		"Software":       "WebGLIDE (glide generate)",
-		"glide:prompt":   opts.Prompt,
-		"glide:seed":     strconv.FormatUint(opts.Seed, 10),
-		"glide:guidance": strconv.FormatFloat(opts.GuidanceScale, 'g', -1, 64),
-		"glide:steps":    opts.BaseSteps,
-		"glide:upsample": fmt.Sprintf("%s temp=%s", opts.UpsampleSteps, strconv.FormatFloat(opts.UpsampleTemp, 'g', -1, 64)),
-		"glide:weights":  *weights,
-		"glide:batch":    strconv.Itoa(opts.BatchSize),
-	}
+	meta := pngMeta("WebGLIDE (glide generate)", opts, *weights)
 	if err := writeImages(*out, res.Images, opts.Prompt, meta); err != nil {
 		fmt.Fprintf(stderr, "glide generate: %v\n", err)
 		return 1
@@ -148,6 +138,22 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s\n", strings.Join(outputPaths(*out, *batch), "\n"))
 	return 0
+}
+
+// pngMeta is the text chunks a PNG carries: how it was made, so that the
+// same settings make the same image again.
+func pngMeta(software string, opts glide.Options, weights string) map[string]string {
+	return map[string]string{
+		"Title":          opts.Prompt,
+		"Software":       software,
+		"glide:prompt":   opts.Prompt,
+		"glide:seed":     strconv.FormatUint(opts.Seed, 10),
+		"glide:guidance": strconv.FormatFloat(opts.GuidanceScale, 'g', -1, 64),
+		"glide:steps":    opts.BaseSteps,
+		"glide:upsample": fmt.Sprintf("%s temp=%s", opts.UpsampleSteps, strconv.FormatFloat(opts.UpsampleTemp, 'g', -1, 64)),
+		"glide:weights":  weights,
+		"glide:batch":    strconv.Itoa(opts.BatchSize),
+	}
 }
 
 // outputPaths lists the files a run writes for out: out itself, and with a
