@@ -48,7 +48,7 @@ endif
 
 TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-golden-gpu test-e2e
 
-.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu size clean
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu size clean site
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -144,5 +144,18 @@ size: wasm ## print the worker wasm's size, raw and gzip -9
 	@raw=$$(wc -c < $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \
 	awk -v f=$(WASM) -v r=$$raw -v g=$$gz 'BEGIN {printf "%s: %d bytes raw (%.2f MB), %d bytes gzip -9 (%.2f MB)\n", f, r, r/1e6, g, g/1e6}'
 
+# The static site: everything the app needs with relative URLs only, so
+# any static host serves dist/ (README, "Hosting"). Weights are not part of
+# it: publish converted bundles beside it (dist/weights/) or anywhere else
+# with CORS, and open the page with ?weights=URL.
+DIST ?= dist
+site: wasm ## write the static site into DIST (default dist/): index.html, site/, build/webglide.wasm, build/wasm_exec.js
+	rm -rf $(DIST)
+	mkdir -p $(DIST)/build
+	cp index.html $(DIST)/
+	cp -r site $(DIST)/site
+	cp $(WASM) $(BUILD)/wasm_exec.js $(DIST)/build/
+	@echo "make site: $(DIST)/ is ready ($$(du -sh $(DIST) | cut -f1)); serve it with any static file server"
+
 clean: ## remove build outputs
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(DIST)

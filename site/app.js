@@ -12,6 +12,7 @@
 //   ?one_model=1          hold one model at a time on the GPU (small GPUs)
 
 import { client } from './client.js';
+import './model.js'; // the Model section (issue 10): it sets each request's weights URL
 
 const $ = (id) => document.getElementById(id);
 const gpuStatus = $('status');

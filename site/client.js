@@ -9,6 +9,10 @@
 //   const id = client.request({ type: 'generate', … });
 //   client.post({ type: 'cancel', id });
 //
+// client.decorate(fn) lets a module amend every request before it is sent
+// (site/model.js adds the weights URL and noStore); fn(msg) returns the
+// message to send.
+//
 // client.on('*', fn) sees every message; the pseudo-types 'crash' (the
 // worker failed to load or died) and 'started' (a worker is running) come
 // from this module, not from the worker.
@@ -18,6 +22,7 @@ export class WorkerClient {
   #worker = null;
   #subs = new Map(); // type → Set of handlers
   #nextId = 1;
+  #decorators = [];
 
   constructor(url) {
     this.#url = url;
@@ -56,9 +61,15 @@ export class WorkerClient {
     this.#worker?.postMessage(msg, transfer);
   }
 
+  // decorate adds fn to the functions every request passes through.
+  decorate(fn) {
+    this.#decorators.push(fn);
+  }
+
   // request sends msg with a fresh id and returns the id.
   request(msg, transfer = []) {
     const id = this.#nextId++;
+    for (const fn of this.#decorators) msg = fn(msg);
     this.post({ ...msg, id }, transfer);
     return id;
   }

@@ -19,7 +19,7 @@
   const DIR = 'webglide-shards';
   const MAX_ATTEMPTS = 6; // per shard, for transient failures
   const BACKOFF_MS = 500; // doubled per attempt
-  const FLUSH_EVERY = 8 << 20; // bytes written between flushes of a .part
+  const FLUSH_EVERY = 2 << 20; // bytes written between flushes of a .part
 
   // StoreError carries a code that the Go side maps to a glide error kind:
   // 'bad-weights' (the server's bytes are not the shard), 'network'
@@ -149,6 +149,7 @@
         if (start !== pos) { sink.truncate(0); pos = 0; }
         const reader = res.body.getReader();
         let sinceFlush = 0;
+        let head = null; // the body's first bytes, to say what it was
         for (;;) {
           let r;
           try {
@@ -157,10 +158,11 @@
             throw new StoreError('network', `shard ${s.file} at ${s.url}: the download broke off after ${MB(pos)} of ${MB(s.bytes)}: ${err.message || err}`, { transient: true });
           }
           if (r.done) break;
+          head ??= r.value.slice(0, 64);
           if (pos + r.value.byteLength > s.bytes) {
             reader.cancel();
             sink.truncate(0);
-            throw notShard(s, contentType, r.value.subarray(0, 64));
+            throw notShard(s, contentType, head);
           }
           sink.write(r.value, pos);
           pos += r.value.byteLength;
@@ -170,6 +172,11 @@
           progress(pos, false);
         }
         sink.flush();
+        if (pos < s.bytes && start === 0) {
+          // A whole answer, shorter than the shard: not the shard.
+          sink.truncate(0);
+          throw notShard(s, contentType, head || new Uint8Array());
+        }
         if (pos < s.bytes) {
           throw new StoreError('network', `shard ${s.file} at ${s.url}: the response ended after ${MB(pos)} of ${MB(s.bytes)}`, { transient: true });
         }
@@ -300,8 +307,13 @@
         bytes = new Uint8Array(s.bytes);
         const n = h.read(bytes, { at: 0 });
         if (n !== s.bytes) bytes = null;
-      } finally {
+      } catch (err) {
         h.close();
+        h = null;
+        if (err.code === 'bad-weights') await remove(d, part); // keep no answer that is not the shard
+        throw err;
+      } finally {
+        h?.close();
       }
       const ok = bytes && (await sha256(bytes)) === s.sha;
       if (!ok) {

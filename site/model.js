@@ -1,0 +1,154 @@
+// The page's "Model" section (#model-panel): what the worker's shard store
+// holds of each model (stored and verified, partly stored, missing), one
+// "Download progress" bar with bytes, rate and time left, the storage used,
+// "Delete stored weights", and, when the store is full, "Run without
+// storing". It owns the weights URL: ?weights=URL (relative or absolute)
+// or else the last one used (localStorage), added to every request through
+// client.decorate. Messages: see wasm/cmd/worker/main_js.go.
+
+import { client } from './client.js';
+
+const KEY = 'webglide.weights';
+const params = new URLSearchParams(location.search);
+
+function pickWeights() {
+  let given = params.get('weights');
+  if (!given) {
+    try { given = localStorage.getItem(KEY); } catch { /* storage blocked */ }
+  }
+  const url = new URL(given || 'weights/', location.href).href;
+  try { if (params.get('weights')) localStorage.setItem(KEY, url); } catch { /* storage blocked */ }
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+export const weightsURL = pickWeights();
+let noStore = false;
+
+client.decorate((msg) => {
+  if (['load', 'generate', 'inpaint'].includes(msg.type)) return { ...msg, weights: weightsURL, noStore };
+  return msg;
+});
+
+const NAMES = { base: 'Base model (64×64)', upsample: 'Upsampler (64→256)' };
+const MB = (n) => `${(n / 1e6).toFixed(1)} MB`;
+
+function el(tag, props = {}, ...children) {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+}
+
+const panel = document.getElementById('model-panel');
+const ui = {
+  source: el('p', { className: 'weights-source' }),
+  list: el('ul', { className: 'model-list', id: 'model-list' }),
+  bar: el('progress', { max: 1, value: 0 }),
+  barText: el('p', { className: 'download-text', id: 'download-text' }),
+  usage: el('p', { className: 'storage-used', id: 'storage-used' }),
+  note: el('p', { className: 'store-note' }),
+  del: el('button', { type: 'button', textContent: 'Delete stored weights' }),
+  alert: el('div', { className: 'store-alert error', hidden: true }),
+  alertText: el('p'),
+  noStoreBtn: el('button', { type: 'button', textContent: 'Run without storing' }),
+};
+ui.bar.setAttribute('aria-label', 'Download progress');
+ui.barText.setAttribute('aria-live', 'polite');
+ui.alert.setAttribute('role', 'alert');
+ui.alert.append(ui.alertText, ui.noStoreBtn);
+
+if (panel) {
+  ui.source.append('Weights: ', el('code', { textContent: weightsURL }));
+  panel.append(ui.source, ui.list, ui.bar, ui.barText, ui.usage, ui.note, ui.alert, el('p', {}, ui.del));
+}
+
+// rate: bytes fetched over the network in this download, for rate and ETA.
+let dl = null; // {bundle, toFetch, fetched, t0, last: {file, loaded}}
+
+function refresh() {
+  client.request({ type: 'store-status', weights: weightsURL });
+}
+
+function showStore(msg) {
+  ui.note.textContent = msg.note || '';
+  ui.usage.textContent = `Storage used: ${MB(msg.stored)} of weights in ${msg.files} files` +
+    (msg.usage >= 0 ? `; this site uses ${MB(msg.usage)}` + (msg.quota > 0 ? ` of ${MB(msg.quota)} available to it.` : '.') : '.') +
+    (msg.busy ? ` ${msg.busy} files are open in another tab and were not deleted.` : '');
+  if (!msg.bundles) return;
+  ui.list.replaceChildren(...msg.bundles.map((b) => {
+    const name = NAMES[b.bundle] || b.bundle;
+    let state;
+    switch (b.state) {
+      case 'stored': state = `stored and verified (${MB(b.bytesTotal)})`; break;
+      case 'partial': state = `partly stored: ${MB(b.bytesStored)} of ${MB(b.bytesTotal)}`; break;
+      case 'missing': state = `missing: ${MB(b.bytesTotal)} to download`; break;
+      case 'unreachable': state = `cannot reach its manifest: ${b.error}`; break;
+      default: state = 'not at this weights URL';
+    }
+    const li = el('li', { textContent: `${name}: ${state}` });
+    li.dataset.bundle = b.bundle;
+    li.dataset.state = b.state;
+    return li;
+  }));
+  const base = msg.bundles.find((b) => b.bundle === 'base');
+  if (base && base.state === 'absent') {
+    ui.barText.textContent = `No weight bundles at ${weightsURL}. Ways on: run "glide fetch" when online (make run does), ` +
+      'give a mirror with "glide fetch --base-url URL", or import the official .pt checkpoints in this section.';
+  }
+}
+
+function showPlan(msg) {
+  dl = { bundle: msg.bundle, toFetch: msg.bytesToFetch, total: msg.bytesTotal, fetched: 0, t0: performance.now(), last: new Map() };
+  ui.alert.hidden = true;
+  if (msg.bytesToFetch > 0) {
+    ui.barText.textContent = `${NAMES[msg.bundle] || msg.bundle}: downloading ${MB(msg.bytesToFetch)}` +
+      (msg.bytesStored > 0 ? ` (${MB(msg.bytesStored)} already stored)` : '') + (msg.store ? '' : ', not stored');
+    // Ask to keep the store under storage pressure before a large download.
+    if (msg.store) navigator.storage?.persist?.().catch(() => {});
+  } else {
+    ui.barText.textContent = `${NAMES[msg.bundle] || msg.bundle}: reading ${MB(msg.bytesTotal)} from the store`;
+  }
+}
+
+function showDownload(msg) {
+  ui.bar.max = msg.bytesTotal || 1;
+  ui.bar.value = msg.bytesLoaded;
+  if (!dl || dl.bundle !== msg.bundle || msg.fromStore) {
+    if (msg.fromStore) ui.barText.textContent = `${NAMES[msg.bundle] || msg.bundle}: shard ${msg.shard} of ${msg.shards} verified from the store`;
+    return;
+  }
+  const prev = dl.last.get(msg.file) || 0;
+  dl.fetched += Math.max(0, msg.loaded - prev);
+  dl.last.set(msg.file, msg.loaded);
+  const secs = (performance.now() - dl.t0) / 1000;
+  const rate = secs > 0 ? dl.fetched / secs : 0;
+  const left = rate > 0 ? Math.max(0, (dl.toFetch - dl.fetched) / rate) : NaN;
+  ui.barText.textContent = `${NAMES[msg.bundle] || msg.bundle}: ${MB(msg.bytesLoaded)} of ${MB(msg.bytesTotal)}` +
+    (rate > 0 ? `, ${MB(rate)}/s` : '') + (Number.isFinite(left) ? `, about ${Math.ceil(left)} s left` : '');
+}
+
+function showError(msg) {
+  if (msg.kind === 'storage') {
+    ui.alertText.textContent = msg.message;
+    ui.alert.hidden = false;
+  }
+  refresh();
+}
+
+client.on('ready', refresh);
+client.on('store', showStore);
+client.on('download-plan', showPlan);
+client.on('download', showDownload);
+client.on('store-wait', (msg) => { ui.barText.textContent = msg.message; });
+client.on('loaded', refresh);
+client.on('error', showError);
+ui.del.addEventListener('click', () => {
+  ui.del.disabled = true;
+  client.request({ type: 'store-delete' });
+  const off = client.on('store', () => { off(); ui.del.disabled = false; refresh(); });
+});
+ui.noStoreBtn.addEventListener('click', () => {
+  noStore = true;
+  ui.alert.hidden = true;
+  ui.note.textContent = 'Running without storing: the weights are downloaded into memory for this page only.';
+  document.getElementById('generate')?.click();
+});
