@@ -18,7 +18,20 @@ import (
 func (w *worker) generate(ctx context.Context, r request) error {
 	start := time.Now()
 	opts := r.opts
-	opts.Progress = func(p glide.Progress) {
+	opts.Progress = w.progress(r)
+	res, err := w.pipe.Generate(ctx, opts)
+	if err != nil {
+		return err
+	}
+	postDone(r, opts, res, start)
+	return nil
+}
+
+// progress returns the Options.Progress of request r: one "progress"
+// message per step, with the preview when there is one, paced by the
+// page's acks.
+func (w *worker) progress(r request) func(glide.Progress) {
+	return func(p glide.Progress) {
 		msg := map[string]any{"type": "progress", "id": r.id, "stage": string(p.Stage), "step": p.Step, "total": p.Total}
 		var transfer []any
 		if len(p.Preview) > 0 {
@@ -36,10 +49,10 @@ func (w *worker) generate(ctx context.Context, r request) error {
 			yieldToJS()
 		}
 	}
-	res, err := w.pipe.Generate(ctx, opts)
-	if err != nil {
-		return err
-	}
+}
+
+// postDone posts the "done" message of a finished run.
+func postDone(r request, opts glide.Options, res *glide.Result, start time.Time) {
 	var images, transfer []any
 	for _, im := range res.Images {
 		img, buf := rgba(im)
@@ -55,11 +68,10 @@ func (w *worker) generate(ctx context.Context, r request) error {
 		peak[string(stage)] = b
 	}
 	postTransfer(map[string]any{
-		"type": "done", "id": r.id, "images": images, "seed": strconv.FormatUint(opts.Seed, 10),
+		"type": "done", "id": r.id, "mode": r.typ, "images": images, "seed": strconv.FormatUint(opts.Seed, 10),
 		"tokens": res.Tokens, "truncated": res.Truncated, "warnings": warnings,
 		"seconds": time.Since(start).Seconds(), "peakMemory": peak,
 	}, transfer)
-	return nil
 }
 
 // yieldToJS lets the worker's event loop run so that a cancel message

@@ -13,33 +13,48 @@ import (
 	"github.com/webglide/webglide/glide/nn"
 )
 
-// load makes the pipeline from the bundles under url, unless it is the
-// one loaded already. Both models stay on the device, unless oneModel
-// asks for one at a time or the upsampler does not fit next to the base
-// model: then the device is renewed and the pipeline swaps the models
-// (glide.Pipeline.OneModel), reloading each from the shard store.
+// bundlePair names the two bundle folders of a pipeline.
+type bundlePair struct{ base, upsample string }
+
+var (
+	textPair    = bundlePair{glide.BaseBundle, glide.UpsampleBundle}               // text-to-image
+	inpaintPair = bundlePair{glide.BaseInpaintBundle, glide.UpsampleInpaintBundle} // editing
+)
+
+// load makes the text-to-image pipeline from the bundles under url.
 func (w *worker) load(id float64, url string, oneModel bool) error {
-	if w.pipe != nil && w.pipeURL == url && (w.oneModel || !oneModel) {
+	return w.loadPair(id, url, oneModel, textPair)
+}
+
+// loadPair makes the pipeline of the bundles pair under url, unless it is
+// the one loaded already (one pipeline at a time is on the device: editing
+// after text-to-image releases the text-to-image models). Both models stay
+// on the device, unless oneModel asks for one at a time or the upsampler
+// does not fit next to the base model: then the device is renewed and the
+// pipeline swaps the models (glide.Pipeline.OneModel), reloading each from
+// the shard store.
+func (w *worker) loadPair(id float64, url string, oneModel bool, pair bundlePair) error {
+	if w.pipe != nil && w.pipeURL == url && w.pipePair == pair && (w.oneModel || !oneModel) {
 		return nil
 	}
 	if w.pipe != nil {
 		w.release()
 	}
 	start := time.Now()
-	base, err := w.loadBundle(id, url, glide.BaseBundle, true)
+	base, err := w.loadBundle(id, url, pair.base, true)
 	if err != nil {
 		return err
 	}
 	var up *model.Model
 	if !oneModel {
-		up, err = w.loadBundle(id, url, glide.UpsampleBundle, false)
+		up, err = w.loadBundle(id, url, pair.upsample, false)
 		if glide.KindOf(err) == glide.OutOfMemory {
 			// Both do not fit: start over on a new device, one model at a time.
 			base.Release()
 			if err := w.healthy(); err != nil {
 				return err
 			}
-			if base, err = w.loadBundle(id, url, glide.BaseBundle, true); err != nil {
+			if base, err = w.loadBundle(id, url, pair.base, true); err != nil {
 				return err
 			}
 			oneModel = true
@@ -49,7 +64,7 @@ func (w *worker) load(id float64, url string, oneModel bool) error {
 		}
 	}
 	w.pipe = &glide.Pipeline{Device: w.dev, Base: base, Upsampler: up}
-	w.pipeURL, w.oneModel = url, oneModel
+	w.pipeURL, w.pipePair, w.oneModel = url, pair, oneModel
 	upsample := any(nil)
 	if up != nil {
 		upsample = up.Cfg.Kind()
@@ -69,10 +84,10 @@ func (w *worker) load(id float64, url string, oneModel bool) error {
 			}
 		}
 		w.pipe.OneModel = true
-		w.pipe.LoadBase = load(glide.BaseBundle, true)
-		if _, err := manifest(url, glide.UpsampleBundle); err == nil {
-			w.pipe.LoadUpsampler = load(glide.UpsampleBundle, false)
-			upsample = "upsample (loaded after the base stage: one model at a time)"
+		w.pipe.LoadBase = load(pair.base, true)
+		if _, err := manifest(url, pair.upsample); err == nil {
+			w.pipe.LoadUpsampler = load(pair.upsample, false)
+			upsample = pair.upsample + " (loaded after the base stage: one model at a time)"
 		}
 	}
 	post(map[string]any{"type": "loaded", "id": id, "base": base.Cfg.Kind(), "upsample": upsample,

@@ -19,6 +19,14 @@
 //	{type: "generate", id, weights, prompt, seed, guidance, steps,
 //	 upsampleSteps, batch, previewEvery,    load if needed, then generate
 //	 ack, oneModel?}
+//	{type: "inpaint", id, weights, prompt, seed, guidance?, steps,
+//	 upsampleSteps, batch, previewEvery,    edit an image (inpaint_js.go): load
+//	 ack, oneModel?, image, mask}           <weights>/base-inpaint/ and /upsample-inpaint/
+//	                                        if needed, then regenerate the masked region;
+//	                                        image {width, height, data: RGBA Uint8Array},
+//	                                        mask {width: 64, height: 64, data: Uint8Array,
+//	                                        one byte per cell, non-zero = keep}; guidance
+//	                                        defaults to 5 (the inpaint notebook's)
 //	{type: "store-status", id, weights}      what the store holds of <weights>/base/, /upsample/
 //	{type: "store-delete", id}              delete every stored shard (then a "store" reply)
 //	{type: "cancel", id}                    cancel job id (between steps)
@@ -55,8 +63,9 @@
 //	                                         quota from navigator.storage.estimate() (-1: unknown)
 //	{type: "loaded", id, base, upsample, oneModel, seconds}
 //	{type: "progress", id, stage, step, total, seq?, preview?: {width, height, data}}
-//	{type: "done", id, images: [{width, height, data}], seed, tokens, truncated, warnings, seconds,
-//	 peakMemory: {base?, upsample?}}        peak device memory per stage in bytes (WebGPU)
+//	{type: "done", id, mode, images: [{width, height, data}], seed, tokens, truncated, warnings, seconds,
+//	 peakMemory: {base?, upsample?}}        peak device memory per stage in bytes (WebGPU);
+//	                                        mode: "generate" or "inpaint"
 //	{type: "error", id, kind, message}       kind: glide.KindOf(err).String(); "storage" when the
 //	                                         store is full (the message says how much is needed)
 //	{type: "tokens", id, count, max, truncated}  the answer to tokenize: token count, the
@@ -128,6 +137,7 @@ type request struct {
 	// noStore keeps downloaded shards in memory only ("Run without
 	// storing", after the store ran out of quota).
 	noStore bool
+	edit    *edit // the source image and mask of an inpaint request
 	err     error // a bad request, reported when its turn comes
 }
 
@@ -142,8 +152,9 @@ type worker struct {
 
 	pipe     *glide.Pipeline
 	pipeURL  string
-	oneModel bool // the pipeline holds one model at a time
-	noStore  bool // the running request's shards stay in memory only
+	pipePair bundlePair // the bundles pipe was loaded from
+	oneModel bool       // the pipeline holds one model at a time
+	noStore  bool       // the running request's shards stay in memory only
 
 	acks chan float64 // acknowledged progress sequence numbers
 	seq  float64      // the last progress message's sequence number
@@ -173,12 +184,18 @@ func (w *worker) onMessage(_ js.Value, args []js.Value) any {
 			w.canceled[id] = true
 		}
 		w.mu.Unlock()
-	case "load", "generate":
+	case "load", "generate", "inpaint":
 		r := request{typ: typ, id: id, oneModel: data.Get("oneModel").Truthy(), noStore: data.Get("noStore").Truthy()}
 		r.weights, r.err = weightsURL(str(data, "weights"))
-		if typ == "generate" && r.err == nil {
+		if typ != "load" && r.err == nil {
 			r.opts, r.err = options(data)
 			r.ack = data.Get("ack").Truthy()
+		}
+		if typ == "inpaint" && r.err == nil {
+			if data.Get("guidance").IsUndefined() {
+				r.opts.GuidanceScale = glide.DefaultInpaintOptions().GuidanceScale
+			}
+			r.edit, r.err = editInput(data)
 		}
 		select {
 		case w.reqs <- r:
@@ -229,14 +246,19 @@ func (w *worker) run(r request) {
 	if err == nil {
 		err = w.healthy()
 	}
-	if err == nil {
+	if err == nil && r.typ == "inpaint" {
+		err = w.loadEdit(r.id, r.weights, r.oneModel)
+	} else if err == nil {
 		err = w.load(r.id, r.weights, r.oneModel)
 	}
 	if err == nil && ctx.Err() != nil {
 		err = &glide.Error{Op: r.typ, Kind: glide.Canceled, Err: ctx.Err()}
 	}
-	if err == nil && r.typ == "generate" {
+	switch {
+	case err == nil && r.typ == "generate":
 		err = w.generate(ctx, r)
+	case err == nil && r.typ == "inpaint":
+		err = w.inpaint(ctx, r)
 	}
 	if err != nil {
 		postError(r.id, err)
