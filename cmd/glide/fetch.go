@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -101,6 +102,9 @@ func runFetch(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	if err := fetchModels(ctx, o); err != nil {
 		fmt.Fprintf(stderr, "glide fetch: %v\n", err)
+		if ctx.Err() == nil {
+			fmt.Fprintln(stderr, offlineHelp)
+		}
 		return 1
 	}
 	fmt.Fprintf(stdout, "glide fetch: bundles ready in %s\n", o.dir)
@@ -177,6 +181,25 @@ type permanent struct{ error }
 
 func (p permanent) Unwrap() error { return p.error }
 
+// hopeless reports a request error that retrying will not fix soon: the
+// host name does not resolve (offline, or a mistyped mirror), the network
+// is unreachable, or the host refuses connections. Timeouts, resets and
+// 5xx answers stay transient.
+func hopeless(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return !dns.IsTimeout
+	}
+	return errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// offlineHelp is printed when the checkpoints cannot be downloaded.
+const offlineHelp = `glide fetch: the checkpoints could not be downloaded. Three ways on:
+  1. run 'glide fetch' again when online (it resumes where it stopped);
+  2. download from a mirror: glide fetch --base-url URL (URL/base.pt, URL/upsample.pt, ...);
+  3. import the official .pt files in the page ("Import checkpoint" in the Model section),
+     or convert them here with 'glide convert IN.pt DIR/<kind>'.`
+
 // download fetches url into dest through dest.part, resuming with HTTP
 // Range requests and retrying transient failures (network errors, 5xx,
 // 429) with exponential backoff.
@@ -231,6 +254,9 @@ func downloadOnce(ctx context.Context, o fetchOptions, url, part string) error {
 	}
 	resp, err := o.client.Do(req)
 	if err != nil {
+		if hopeless(err) {
+			return permanent{err}
+		}
 		return err
 	}
 	defer resp.Body.Close()

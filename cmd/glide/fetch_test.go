@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -193,6 +194,56 @@ func TestFetchFlags(t *testing.T) {
 	for _, args := range [][]string{{"fetch", "--bogus"}, {"fetch", "extra"}, {"fetch", "--models", "base,huge"}} {
 		if code, _, _ := glideCLI(args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+// Offline: an unknown host or a refused connection is not retried, so that
+// make run reaches its serving step at once.
+func TestFetchGivesUpAtOnceOffline(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + l.Addr().String()
+	l.Close()
+	for _, base := range []string{"http://glide-weights.invalid", refused} {
+		var log strings.Builder
+		start := time.Now()
+		err := fetchModels(context.Background(), fetchOptions{dir: t.TempDir(), baseURL: base, models: []string{"base"}, backoff: time.Second, stderr: &log})
+		if err == nil {
+			t.Fatalf("%s: no error", base)
+		}
+		if d := time.Since(start); d > 10*time.Second || strings.Contains(log.String(), "retrying") {
+			t.Errorf("%s: gave up after %v; log:\n%s", base, d, log.String())
+		}
+	}
+}
+
+// A transient failure (503) is still retried.
+func TestFetchRetries503(t *testing.T) {
+	hits := 0
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			hits++
+		}
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	defer ts.Close()
+	err := fetchModels(context.Background(), fetchOptions{dir: t.TempDir(), baseURL: ts.URL, client: ts.Client(), models: []string{"base"}, backoff: time.Millisecond, maxAttempts: 3})
+	if err == nil || !strings.Contains(err.Error(), "giving up after 3 attempts") || hits != 3 {
+		t.Fatalf("err = %v after %d requests", err, hits)
+	}
+}
+
+func TestFetchOfflineHelp(t *testing.T) {
+	code, _, stderr := glideCLI("fetch", "--dir", t.TempDir(), "--base-url", "http://glide-weights.invalid")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"when online", "glide fetch --base-url URL", "Import checkpoint"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
 }
