@@ -22,8 +22,10 @@ GO     ?= go
 BUILD  := build
 WASM   := $(BUILD)/webglide.wasm
 ADDR   ?= 127.0.0.1:8080
-# Where make run keeps the converted weight bundles (git-ignored).
+# Where make run keeps the converted weight bundles (git-ignored), and an
+# optional mirror of the official checkpoints (glide fetch --base-url).
 WEIGHTS ?= weights
+FETCH_BASE_URL ?=
 # Extra flags for the wasm `go test` runs. -count=1 because go test's cache
 # does not know the browser or the GPU driver the tests ran on.
 WASM_TEST_FLAGS ?= -count=1
@@ -70,9 +72,10 @@ serve: build ## build, then serve the app on ADDR (default 127.0.0.1:8080)
 
 run: build ## fetch the official weights into WEIGHTS when missing (about 1.5 GB), build, and serve the app with them
 	@echo "make run: checking the GLIDE weights in $(WEIGHTS)/ (base and upsample; 'glide fetch' downloads only what is missing)"
-	@$(BUILD)/glide fetch --dir $(WEIGHTS) --models base,upsample || { \
-		echo "make run: could not get the weights (see above). Retry when online: the download resumes where it stopped."; \
-		echo "          Or serve without weights: $(BUILD)/glide serve --addr $(ADDR)"; exit 1; }
+	@$(BUILD)/glide fetch --dir $(WEIGHTS) --models base,upsample $(if $(FETCH_BASE_URL),--base-url '$(FETCH_BASE_URL)') || { \
+		echo "make run: no weights yet (see above); serving the page anyway. Ways on: 'glide fetch' when online,"; \
+		echo "          a mirror with 'glide fetch --base-url URL' (or make run FETCH_BASE_URL=URL), or import the .pt files in the page."; }
+	@mkdir -p $(WEIGHTS)
 	$(BUILD)/glide serve --addr $(ADDR) --weights $(WEIGHTS)
 
 test: deps ## install what is missing, then run every test part in order
@@ -95,7 +98,7 @@ test-wasm-chromium: deps ## wasm tests (./wasm/...) in headless Chromium, WebGPU
 test-wasm-deno: deps ## wasm tests (./wasm/...) in Deno, WebGPU on Mesa lavapipe (shader-f16)
 	PATH="$(EXEC_DENO):$$PATH" GOOS=js GOARCH=wasm $(GO) test $(WASM_TEST_FLAGS) ./wasm/...
 
-test-e2e: deps build ## browser end-to-end tests (e2e/*.test.mjs) against glide serve
+test-e2e: deps build site ## browser end-to-end tests (e2e/*.test.mjs) against glide serve, and dist/ on a static server
 	node --test --test-timeout=600000 e2e/*.test.mjs
 
 check-golden: $(if $(filter cpu-wasm,$(BACKEND)),,deps) ## golden checks inside wasm: GOLDEN=DIR BACKEND=cpu-wasm|webgpu|webgpu-f16 [RUN=REGEXP] [TOL_SCALE=S]
