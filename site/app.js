@@ -2,20 +2,30 @@
 // worker (site/worker.js → build/webglide.wasm, wasm/cmd/worker); this file
 // only sends it requests (through site/client.js) and shows what it
 // reports, so the page never blocks. The message protocol is documented in
-// wasm/cmd/worker/main_js.go.
+// wasm/cmd/worker/main_js.go. The page's parts live in site/ui-*.js; this
+// file wires them and runs the generate/cancel cycle.
 //
 // Query parameters:
 //   ?weights=URL          weights folder (base/, upsample/); default /weights/
 //   ?steps=N              prefill Steps
-//   ?upsample_steps=SPEC  prefill the advanced Upsampler steps
+//   ?upsample_steps=SPEC  prefill the Upsampler steps
 //   ?preview_every=N      x0 preview every N steps (default 5)
 //   ?one_model=1          hold one model at a time on the GPU (small GPUs)
 
 import { client } from './client.js';
 import './model.js'; // the Model section (issue 10): it sets each request's weights URL
+import { check, LABELS, fieldOf, respacedCount } from './ui-validate.js';
+import { setupPrompt } from './ui-prompt.js';
+import { setupSeed } from './ui-seed.js';
+import { setupPresets } from './ui-presets.js';
+import { setupDevice } from './ui-device.js';
+import { createProgress } from './ui-progress.js';
+import { setupNotify } from './ui-notify.js';
+import { createStage } from './ui-stage.js';
+import { createEstimate } from './ui-estimate.js';
+import { createFieldErrors } from './ui-fields.js';
 
 const $ = (id) => document.getElementById(id);
-const gpuStatus = $('status');
 const form = $('form');
 const els = {
   prompt: $('prompt'), seed: $('seed'), guidance: $('guidance'), steps: $('steps'),
@@ -23,10 +33,7 @@ const els = {
 };
 const generateBtn = $('generate');
 const cancelBtn = $('cancel');
-const progress = $('progress');
 const genStatus = $('gen-status');
-const preview = $('preview');
-const results = $('results');
 
 const params = new URLSearchParams(location.search);
 const weightsURL = new URL(params.get('weights') || 'weights/', location.href).href;
@@ -35,17 +42,21 @@ if (params.has('upsample_steps')) els.upsampleSteps.value = params.get('upsample
 const previewEvery = Number(params.get('preview_every') || 5);
 const oneModel = params.get('one_model') === '1';
 
-// GPU status lines: the adapter (or why there is none), then the device.
-const gpuLines = { adapter: [], device: [] };
-function showGPU() {
-  const lines = [...gpuLines.adapter, ...gpuLines.device];
-  gpuStatus.replaceChildren(...lines.map(({ text, error }) => {
-    const p = document.createElement('p');
-    p.textContent = text;
-    if (error) p.className = 'error';
-    return p;
-  }));
-}
+const device = setupDevice({ line: $('device-line'), lines: $('device-lines'), details: $('device-details') });
+const progress = createProgress({ bar: $('progress'), stats: $('run-stats') });
+const stage = createStage({ stage: $('stage'), empty: $('stage-empty'), preview: $('preview'), results: $('results') });
+const seeds = setupSeed({ input: els.seed, randomButton: $('random-seed'), lock: $('seed-lock') });
+const presets = setupPresets({ buttons: [...document.querySelectorAll('.preset')], steps: els.steps, upsampleSteps: els.upsampleSteps });
+const notify = setupNotify({ checkbox: $('notify'), title: document.title });
+const fieldErrors = createFieldErrors(els);
+const estimate = createEstimate({
+  panel: $('estimate'), text: $('estimate-text'), advice: $('estimate-advice'), continueButton: $('estimate-continue'),
+});
+setupPrompt({
+  client, textarea: els.prompt, counter: $('token-count'), note: $('token-note'),
+  chips: document.querySelector('.chips'), submit: () => form.requestSubmit(),
+});
+presets.sync();
 
 function setStatus(text, { error = false } = {}) {
   genStatus.textContent = text;
@@ -53,13 +64,30 @@ function setStatus(text, { error = false } = {}) {
 }
 
 let ready = false;
-let job = null; // {id, stage fractions, urls} of the running generation
-let objectURLs = [];
+let slow = false; // the worker computes on the CPU in wasm
+let hasUpsampler = true; // as the last "loaded" message said
+let job = null; // the running generation: {id, req, measure}
 
 function setBusy(busy) {
-  generateBtn.disabled = busy || !ready;
-  cancelBtn.disabled = !busy;
+  generateBtn.disabled = busy || !ready || estimate.open;
+  cancelBtn.disabled = !busy && !estimate.open;
   form.setAttribute('aria-busy', String(busy));
+  if (!busy) stage.idle();
+}
+
+// mode is the mode switch's value: "text" (text to image) or "edit".
+const mode = () => document.querySelector('input[name="mode"]:checked')?.value ?? 'text';
+
+// buildRequest returns the request for the form's current values (the
+// seed as typed: generate fills in the seed the run uses).
+function buildRequest() {
+  return {
+    type: 'generate', weights: weightsURL,
+    prompt: els.prompt.value, seed: els.seed.value.trim(),
+    guidance: els.guidance.value.trim(), steps: els.steps.value.trim(),
+    upsampleSteps: els.upsampleSteps.value.trim(), batch: els.batch.value.trim(),
+    previewEvery, ack: true, oneModel,
+  };
 }
 
 const MB = (n) => (n / 1e6).toFixed(1);
@@ -67,66 +95,60 @@ const MB = (n) => (n / 1e6).toFixed(1);
 function onMessage(data) {
   switch (data.type) {
     case 'adapter':
-      gpuLines.adapter = [
-        { text: `WebGPU adapter: ${data.description}` },
-        { text: data.f16 ? 'shader-f16: available (f16 path)' : 'shader-f16: not available (f32 path)' },
-      ];
-      showGPU();
+      device.adapter(data);
       break;
     case 'adapter-error':
-      gpuLines.adapter = [{ text: data.message, error: true }];
-      showGPU();
+      device.adapterError(data);
       break;
     case 'device':
-      gpuLines.device = [{ text: `Compute: ${data.note}`, error: false }];
-      showGPU();
+      device.device(data);
+      slow = !!data.slow;
       break;
     case 'ready':
       ready = true;
       setBusy(false);
       setStatus('Ready.');
       break;
-    case 'download':
+    case 'download': {
       if (!job || data.id !== job.id) break;
-      progress.max = data.bytesTotal || 1;
-      progress.value = data.bytesLoaded;
+      const bar = $('progress');
+      bar.max = data.bytesTotal || 1;
+      bar.value = data.bytesLoaded;
       setStatus(`Downloading ${data.bundle} weights: shard ${data.shard} of ${data.shards}` +
         ` (${data.file}), ${MB(data.bytesLoaded)} of ${MB(data.bytesTotal)} MB`);
       break;
+    }
     case 'loaded':
       if (job && data.id === job.id) {
-        job.upsample = data.upsample !== null;
-        setStatus(`Weights loaded in ${data.seconds.toFixed(1)} s. Starting…`);
+        hasUpsampler = data.upsample !== null;
+        progress.upsampler(hasUpsampler);
+        progress.mark();
+        setStatus(`Weights loaded in ${data.seconds.toFixed(1)} s. ${job.measure ? 'Timing one step…' : 'Starting…'}`);
       }
       break;
-    case 'progress': {
+    case 'progress':
       // Acknowledge first: the worker waits for it before the next step,
       // which makes a Cancel click take effect at the next step boundary.
       if (data.seq !== undefined) client.post({ type: 'ack', seq: data.seq });
       if (!job || data.id !== job.id) break;
-      // Base stage fills the first half of the bar, the upsampler the second.
-      const half = job.upsample === false ? 1 : 0.5;
-      const done = data.stage === 'base' ? half * data.step / data.total : 0.5 + 0.5 * data.step / data.total;
-      progress.max = 1;
-      progress.value = done;
-      const stage = data.stage === 'base' ? 'Base model (64×64)' : 'Upsampler (256×256)';
-      setStatus(`${stage}: step ${data.step} of ${data.total}`);
-      if (data.preview) drawPreview(data.preview);
+      setStatus(progress.step(data));
+      if (data.preview) stage.preview(data.preview);
+      if (job.measure && data.stage === 'base') measured();
       break;
-    }
-    case 'done':
+    case 'done': {
       if (!job || data.id !== job.id) break;
-      progress.max = 1;
-      progress.value = 1;
-      showResults(data);
+      const { req } = job;
+      job = null;
+      progress.finish(data.seconds);
+      stage.results(data.images, { prompt: req.prompt, seed: data.seed });
       setStatus(`Done in ${data.seconds.toFixed(1)} s (seed ${data.seed}).` + peakText(data.peakMemory) +
         (data.warnings.length ? ` ${data.warnings.join(' ')}` : ''));
-      job = null;
+      notify.done(req.prompt || 'an image without a prompt');
       setBusy(false);
       break;
+    }
     case 'fatal':
-      gpuLines.adapter = [{ text: data.message, error: true }];
-      showGPU();
+      device.failed(data.message);
       setStatus(data.message, { error: true });
       ready = false;
       job = null;
@@ -134,13 +156,16 @@ function onMessage(data) {
       break;
     case 'error':
       if (data.id && job && data.id !== job.id) break;
+      if (data.id && !job) break; // canceled already: the page went idle at once
+      job = null;
+      progress.stop();
       if (data.kind === 'canceled') {
         setStatus('Canceled.');
-        progress.value = 0;
       } else {
+        const field = data.kind === 'bad-input' ? fieldOf(data.message) : null;
+        if (field) fieldErrors.show([{ field, message: `${LABELS[field]}: ${data.message}` }]);
         setStatus(`Error (${data.kind}): ${data.message}`, { error: true });
       }
-      job = null;
       setBusy(false);
       break;
   }
@@ -155,97 +180,94 @@ function peakText(peak) {
   return parts.length ? ` Peak GPU memory: ${parts.join(', ')}.` : '';
 }
 
-function drawPreview({ width, height, data }) {
-  preview.width = width;
-  preview.height = height;
-  preview.hidden = false;
-  preview.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), width, height), 0, 0);
+// run sends req to the worker. measure: stop after the first base step
+// and show the estimate (the CPU-in-wasm fallback).
+function run(req, { measure = false } = {}) {
+  job = { id: 0, req, measure };
+  setBusy(true);
+  stage.running();
+  progress.start({ baseSteps: Number(req.steps), upsampleSteps: respacedCount(req.upsampleSteps) });
+  progress.upsampler(hasUpsampler);
+  setStatus(measure ? 'Timing one step on this computer before the whole run…' : 'Starting…');
+  job.id = client.request(req);
+  // One column (a phone): bring the image into view.
+  if (matchMedia('(max-width: 56rem)').matches) $('stage').scrollIntoView({ block: 'start' });
 }
 
-// toPNG draws RGBA pixels on a canvas and returns a PNG blob.
-function toPNG({ width, height, data }) {
-  const c = document.createElement('canvas');
-  c.width = width;
-  c.height = height;
-  c.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), width, height), 0, 0);
-  return new Promise((resolve, reject) => c.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'));
+// measured ends a measuring run after its first base step and asks.
+function measured() {
+  const { req } = job;
+  estimate.measure(progress.baseStepSeconds(), req.batch);
+  client.post({ type: 'cancel', id: job.id });
+  job = null;
+  progress.stop();
+  ask(req);
 }
 
-async function showResults(data) {
-  for (const u of objectURLs) URL.revokeObjectURL(u);
-  objectURLs = [];
-  const prompt = job?.prompt ?? '';
-  const items = await Promise.all(data.images.map(async (img, i) => {
-    const url = URL.createObjectURL(await toPNG(img));
-    objectURLs.push(url);
-    const li = document.createElement('li');
-    const fig = document.createElement('figure');
-    const im = document.createElement('img');
-    im.src = url;
-    im.width = img.width;
-    im.height = img.height;
-    im.alt = `Generated image ${i + 1}: ${prompt || '(no prompt)'}`;
-    const cap = document.createElement('figcaption');
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `webglide-${data.seed}-${i + 1}.png`;
-    a.textContent = 'Download PNG';
-    a.setAttribute('aria-label', data.images.length > 1 ? `Download PNG ${i + 1}` : 'Download PNG');
-    cap.append(a);
-    fig.append(im, cap);
-    li.append(fig);
-    return li;
-  }));
-  results.replaceChildren(...items);
-}
-
-function randomSeed() {
-  const v = new Uint32Array(2);
-  crypto.getRandomValues(v);
-  // 53 bits, so that the number survives JSON and input fields exactly.
-  return String((BigInt(v[0] & 0x1fffff) << 32n) | BigInt(v[1]));
+function ask(req) {
+  estimate.ask({ ...req, hasUpsampler }, () => run(req));
+  setStatus('Waiting: continue anyway, or cancel.');
+  setBusy(false);
 }
 
 function generate(e) {
   e.preventDefault();
-  if (!ready || job) return;
-  const seed = els.seed.value.trim() || randomSeed();
-  job = { id: 0, prompt: els.prompt.value };
-  setBusy(true);
-  progress.value = 0;
-  setStatus('Starting…');
-  job.id = client.request({
-    type: 'generate', weights: weightsURL,
-    prompt: els.prompt.value, seed,
-    guidance: els.guidance.value, steps: els.steps.value,
-    upsampleSteps: els.upsampleSteps.value, batch: els.batch.value,
-    previewEvery, ack: true, oneModel,
-  });
+  if (!ready || job || estimate.open) return;
+  fieldErrors.clear();
+  const req = buildRequest();
+  const errs = check(req);
+  if (errs.length) {
+    fieldErrors.show(errs);
+    setStatus(`Not started: ${errs.map((x) => x.message).join(' ')}`, { error: true });
+    return;
+  }
+  req.seed = seeds.take();
+  if (mode() === 'text' && slow) {
+    if (estimate.known) ask(req);
+    else run(req, { measure: true });
+    return;
+  }
+  run(req);
 }
 
 function cancel() {
-  if (!job) return;
-  client.post({ type: 'cancel', id: job.id });
-  setStatus('Canceling…');
-  cancelBtn.disabled = true;
+  if (estimate.open) {
+    estimate.dismiss();
+  } else if (job) {
+    client.post({ type: 'cancel', id: job.id });
+    job = null;
+  } else {
+    return;
+  }
+  // Back to idle at once: the worker stops at its next step boundary and
+  // its late messages for the canceled job are ignored.
+  progress.stop();
+  setStatus('Canceled.');
+  setBusy(false);
+  generateBtn.focus();
+}
+
+function failed(text, message) {
+  device.failed(message);
+  setStatus(text, { error: true });
+  ready = false;
+  job = null;
+  setBusy(false);
 }
 
 function start() {
   client.on('*', onMessage);
-  client.on('crash', ({ message }) => {
-    gpuLines.adapter = [{ text: `The compute worker failed: ${message}`, error: true }];
-    showGPU();
-    setStatus('The compute worker failed.', { error: true });
-    ready = false;
-    job = null;
-    setBusy(false);
-  });
+  client.on('crash', ({ message }) => failed('The compute worker failed.', `The compute worker failed: ${message}`));
+  for (const r of document.querySelectorAll('input[name="mode"]')) {
+    r.addEventListener('change', () => {
+      document.body.dataset.mode = mode();
+      document.dispatchEvent(new CustomEvent('webglide:mode', { detail: { mode: mode() } }));
+    });
+  }
   try {
     client.start();
   } catch (err) {
-    gpuLines.adapter = [{ text: `Cannot start the compute worker: ${err.message}`, error: true }];
-    showGPU();
-    setStatus('The compute worker could not start.', { error: true });
+    failed('The compute worker could not start.', `Cannot start the compute worker: ${err.message}`);
     return;
   }
   form.addEventListener('submit', generate);
