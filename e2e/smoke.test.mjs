@@ -35,6 +35,8 @@ async function statusText({ webgpu, hideGPU = false }) {
     await status.filter({ hasText: 'Compute:' }).waitFor({ timeout: 30_000 });
     assert.deepEqual(errors, [], 'uncaught errors on the page');
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'WebGLIDE');
+    // The header shows a compact line; the full lines are under Details.
+    await status.locator('summary', { hasText: 'Details' }).click();
     return await status.innerText();
   } finally {
     await browser.close();
