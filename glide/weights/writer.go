@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -28,18 +29,18 @@ func (e *RangeError) Error() string {
 	return fmt.Sprintf("weights: tensor %q element %d = %g is outside the float16 range (±%d)", e.Tensor, e.Index, e.Value, f16.MaxValue)
 }
 
-// Writer writes a bundle into an existing, empty folder: tensors are added
-// one at a time in order and streamed into shards, so memory stays at one
-// tensor.
+// Writer writes a bundle into an existing, empty folder (or any Sink):
+// tensors are added one at a time in order and streamed into shards, so
+// memory stays at one tensor.
 type Writer struct {
-	dir      string
+	sink     Sink
 	maxShard int64
 
 	tensors []Tensor
 	shards  []Shard
 	names   map[string]bool
 
-	f   *os.File
+	f   io.WriteCloser
 	bw  *bufio.Writer
 	h   hash.Hash
 	pos int64 // bytes written to the current shard
@@ -47,16 +48,59 @@ type Writer struct {
 	err error
 }
 
+// Sink receives a bundle's files from a Writer: the shards, streamed, then
+// manifest.json. A folder is one (NewWriter); the browser's shard store is
+// another (the worker's checkpoint import).
+type Sink interface {
+	// CreateShard starts shard file name ("0000.bin"); the Writer closes
+	// it after its last byte. A Close error fails the bundle.
+	CreateShard(name string) (io.WriteCloser, error)
+	// WriteManifest stores manifest.json, the bundle's last file; m is
+	// the manifest it encodes.
+	WriteManifest(m *Manifest, data []byte) error
+}
+
+// dirSink writes into an existing, empty folder.
+type dirSink string
+
+func (d dirSink) CreateShard(name string) (io.WriteCloser, error) {
+	f, err := os.OpenFile(filepath.Join(string(d), name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return syncCloser{f}, nil
+}
+
+func (d dirSink) WriteManifest(_ *Manifest, data []byte) error {
+	return os.WriteFile(filepath.Join(string(d), "manifest.json"), data, 0o644)
+}
+
+// syncCloser syncs a file to disk before closing it.
+type syncCloser struct{ *os.File }
+
+func (f syncCloser) Close() error {
+	err := f.Sync()
+	if cerr := f.File.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // NewWriter starts a bundle in dir. maxShardBytes ≤ 0 means MaxShardBytes;
 // a smaller value is for tests.
 func NewWriter(dir string, maxShardBytes int64) (*Writer, error) {
+	return NewSinkWriter(dirSink(dir), maxShardBytes)
+}
+
+// NewSinkWriter starts a bundle written to sink.
+func NewSinkWriter(sink Sink, maxShardBytes int64) (*Writer, error) {
 	if maxShardBytes <= 0 {
 		maxShardBytes = MaxShardBytes
 	}
 	if maxShardBytes > MaxShardBytes || maxShardBytes < Align {
 		return nil, fmt.Errorf("weights: shard size %d out of range", maxShardBytes)
 	}
-	return &Writer{dir: dir, maxShard: maxShardBytes, names: map[string]bool{}}, nil
+	return &Writer{sink: sink, maxShard: maxShardBytes, names: map[string]bool{}}, nil
 }
 
 // scratch checks that n values fill shape and returns the reused buffer
@@ -168,7 +212,7 @@ func (w *Writer) openShard() error {
 	if i >= maxShards {
 		return errors.New("weights: too many shards")
 	}
-	f, err := os.OpenFile(filepath.Join(w.dir, ShardFile(i)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := w.sink.CreateShard(ShardFile(i))
 	if err != nil {
 		return err
 	}
@@ -182,9 +226,6 @@ func (w *Writer) closeShard() error {
 		return nil
 	}
 	err := w.bw.Flush()
-	if err == nil {
-		err = w.f.Sync()
-	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}
@@ -215,8 +256,7 @@ func (w *Writer) Finish(kind string, config json.RawMessage, tokenizer string) (
 	if err != nil {
 		return nil, w.fail(err)
 	}
-	p := filepath.Join(w.dir, "manifest.json")
-	if err := os.WriteFile(p, b, 0o644); err != nil {
+	if err := w.sink.WriteManifest(m, b); err != nil {
 		return nil, w.fail(err)
 	}
 	w.err = errors.New("weights: writer finished")

@@ -150,16 +150,18 @@ func Resolve(ts []torchpt.TensorInfo, opt Options) (string, model.Config, error)
 	return kind, cfg, nil
 }
 
-// Run converts the checkpoint at in into a bundle at outDir. outDir must
-// not exist, be empty, or already hold a bundle (which is replaced only
-// once the new one is complete). The checkpoint's tensors are read one at
-// a time.
-func Run(in, outDir string, opt Options) (*weights.Manifest, error) {
-	ck, err := torchpt.Open(in)
-	if err != nil {
-		return nil, err
-	}
-	defer ck.Close()
+// Plan is a checkpoint checked against its configuration, ready to be
+// written by Write.
+type Plan struct {
+	Kind   string
+	Config model.Config
+	Params []model.Param
+	json   []byte
+}
+
+// Check resolves the kind and configuration of ck's tensors (see Options)
+// and checks its names and shapes: a difference is a *MismatchError.
+func Check(ck *torchpt.Checkpoint, opt Options) (*Plan, error) {
 	kind, cfg, err := Resolve(ck.Tensors, opt)
 	if err != nil {
 		return nil, err
@@ -172,6 +174,48 @@ func Run(in, outDir string, opt Options) (*weights.Manifest, error) {
 		return nil, &MismatchError{Kind: kind, Diffs: d}
 	}
 	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{Kind: kind, Config: cfg, Params: params, json: cfgJSON}, nil
+}
+
+// Write converts ck's tensors one at a time, in the configuration's
+// (state_dict) order, into w and finishes the bundle.
+func (p *Plan) Write(ck *torchpt.Checkpoint, w *weights.Writer, progress func(done, total int, name string, bytes int64)) (*weights.Manifest, error) {
+	byName := make(map[string]*torchpt.TensorInfo, len(ck.Tensors))
+	for i := range ck.Tensors {
+		byName[ck.Tensors[i].Name] = &ck.Tensors[i]
+	}
+	var written int64
+	for i, prm := range p.Params {
+		t := byName[prm.Name]
+		v, err := ck.ReadFloat32(t)
+		if err != nil {
+			return nil, err
+		}
+		if err := w.AddFloat32(prm.Name, prm.Shape, v); err != nil {
+			return nil, err
+		}
+		written += int64(2 * len(v))
+		if progress != nil {
+			progress(i+1, len(p.Params), prm.Name, written)
+		}
+	}
+	return w.Finish(p.Kind, p.json, weights.TokenizerGLIDE)
+}
+
+// Run converts the checkpoint at in into a bundle at outDir. outDir must
+// not exist, be empty, or already hold a bundle (which is replaced only
+// once the new one is complete). The checkpoint's tensors are read one at
+// a time.
+func Run(in, outDir string, opt Options) (*weights.Manifest, error) {
+	ck, err := torchpt.Open(in)
+	if err != nil {
+		return nil, err
+	}
+	defer ck.Close()
+	plan, err := Check(ck, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -200,26 +244,7 @@ func Run(in, outDir string, opt Options) (*weights.Manifest, error) {
 		return nil, err
 	}
 	defer w.Close()
-	byName := make(map[string]*torchpt.TensorInfo, len(ck.Tensors))
-	for i := range ck.Tensors {
-		byName[ck.Tensors[i].Name] = &ck.Tensors[i]
-	}
-	var written int64
-	for i, p := range params { // the configuration's (state_dict) order
-		t := byName[p.Name]
-		v, err := ck.ReadFloat32(t)
-		if err != nil {
-			return nil, err
-		}
-		if err := w.AddFloat32(p.Name, p.Shape, v); err != nil {
-			return nil, err
-		}
-		written += int64(2 * len(v))
-		if opt.Progress != nil {
-			opt.Progress(i+1, len(params), p.Name, written)
-		}
-	}
-	m, err := w.Finish(kind, cfgJSON, weights.TokenizerGLIDE)
+	m, err := plan.Write(ck, w, opt.Progress)
 	if err != nil {
 		return nil, err
 	}
