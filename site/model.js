@@ -2,9 +2,12 @@
 // holds of each model (stored and verified, partly stored, missing), one
 // "Download progress" bar with bytes, rate and time left, the storage used,
 // "Delete stored weights", and, when the store is full, "Run without
-// storing". It owns the weights URL: ?weights=URL (relative or absolute)
-// or else the last one used (localStorage), added to every request through
-// client.decorate. Messages: see wasm/cmd/worker/main_js.go.
+// storing", and "Import checkpoint": .pt files (with a configuration JSON
+// for a model that is no preset) converted by the worker into the store,
+// nothing uploaded. It owns the weights URL: ?weights=URL (relative or
+// absolute) or else the last one used (localStorage), added to every
+// request through client.decorate; after an import it is the store's
+// ("store:imported/"). Messages: see wasm/cmd/worker/main_js.go.
 
 import { client } from './client.js';
 
@@ -16,12 +19,14 @@ function pickWeights() {
   if (!given) {
     try { given = localStorage.getItem(KEY); } catch { /* storage blocked */ }
   }
+  if (given === IMPORTED) return given;
   const url = new URL(given || 'weights/', location.href).href;
   try { if (params.get('weights')) localStorage.setItem(KEY, url); } catch { /* storage blocked */ }
   return url.endsWith('/') ? url : `${url}/`;
 }
 
-export const weightsURL = pickWeights();
+let weightsURL = pickWeights();
+const IMPORTED = 'store:imported/';
 let noStore = false;
 
 client.decorate((msg) => {
@@ -50,15 +55,30 @@ const ui = {
   alert: el('div', { className: 'store-alert error', hidden: true }),
   alertText: el('p'),
   noStoreBtn: el('button', { type: 'button', textContent: 'Run without storing' }),
+  importZone: el('div', { className: 'import-zone' }),
+  importInput: el('input', { type: 'file', id: 'import-file', multiple: true, accept: '.pt,.pth,.json' }),
+  importStatus: el('p', { className: 'import-status', id: 'import-status' }),
 };
+// The drop zone holds the picker, named "Import checkpoint", and its hint.
+ui.importInput.setAttribute('aria-describedby', 'import-hint');
+ui.importZone.append(el('label', { htmlFor: 'import-file', textContent: 'Import checkpoint' }), ui.importInput,
+  el('small', { id: 'import-hint', textContent: 'Drop the official .pt files here or choose them, with a configuration .json for a model that is not one of the four presets. They are converted in this browser; nothing is uploaded.' }));
+ui.importStatus.setAttribute('role', 'status');
+ui.importStatus.setAttribute('aria-label', 'Import status');
 ui.bar.setAttribute('aria-label', 'Download progress');
 ui.barText.setAttribute('aria-live', 'polite');
 ui.alert.setAttribute('role', 'alert');
 ui.alert.append(ui.alertText, ui.noStoreBtn);
 
 if (panel) {
-  ui.source.append('Weights: ', el('code', { textContent: weightsURL }));
-  panel.append(ui.source, ui.list, ui.bar, ui.barText, ui.usage, ui.note, ui.alert, el('p', {}, ui.del));
+  showSource();
+  panel.append(ui.source, ui.list, ui.bar, ui.barText, ui.usage, ui.note, ui.alert, el('p', {}, ui.del),
+    ui.importZone, ui.importStatus);
+}
+
+function showSource() {
+  ui.source.replaceChildren('Weights: ', weightsURL === IMPORTED ? 'imported into this browser'
+    : el('code', { textContent: weightsURL }));
 }
 
 // rate: bytes fetched over the network in this download, for rate and ETA.
@@ -151,4 +171,56 @@ ui.noStoreBtn.addEventListener('click', () => {
   ui.alert.hidden = true;
   ui.note.textContent = 'Running without storing: the weights are downloaded into memory for this page only.';
   document.getElementById('generate')?.click();
+});
+
+// Import: one request per .pt file, in turn; a .json chosen with them is
+// their configuration.
+async function importFiles(files) {
+  const list = [...files];
+  const pts = list.filter((f) => !/\.json$/i.test(f.name));
+  const cfg = list.find((f) => /\.json$/i.test(f.name));
+  if (!pts.length) {
+    ui.importStatus.textContent = 'Choose a .pt checkpoint to import (a .json alone is only a configuration).';
+    return;
+  }
+  const config = cfg ? await cfg.text() : '';
+  ui.importInput.disabled = true;
+  ui.importStatus.classList.remove('error');
+  try {
+    for (const file of pts) {
+      ui.importStatus.textContent = `Importing ${file.name}…`;
+      const msg = await new Promise((resolve) => {
+        const id = client.request({ type: 'import', file, config });
+        const offs = [
+          client.on('import-progress', (m) => {
+            if (m.id === id) ui.importStatus.textContent = `Importing ${file.name} (${m.bundle}): ${m.done} of ${m.total} tensors, ${MB(m.bytes)}`;
+          }),
+          client.on('imported', (m) => { if (m.id === id) { offs.forEach((f) => f()); resolve(m); } }),
+          client.on('error', (m) => { if (m.id === id) { offs.forEach((f) => f()); resolve(m); } }),
+        ];
+      });
+      if (msg.type === 'error') {
+        ui.importStatus.textContent = `Import of ${file.name} failed (${msg.kind}): ${msg.message}`;
+        ui.importStatus.classList.add('error');
+        return;
+      }
+      ui.importStatus.textContent = `Imported ${file.name} as the ${msg.bundle} model (${MB(msg.bytes)} in ${msg.shards} shards, ${msg.seconds.toFixed(1)} s).`;
+    }
+    weightsURL = IMPORTED;
+    try { localStorage.setItem(KEY, IMPORTED); } catch { /* storage blocked */ }
+    showSource();
+    refresh();
+  } finally {
+    ui.importInput.disabled = false;
+    ui.importInput.value = '';
+  }
+}
+
+ui.importInput.addEventListener('change', () => importFiles(ui.importInput.files));
+ui.importZone.addEventListener('dragover', (e) => { e.preventDefault(); ui.importZone.classList.add('dragging'); });
+ui.importZone.addEventListener('dragleave', () => ui.importZone.classList.remove('dragging'));
+ui.importZone.addEventListener('drop', (e) => {
+  e.preventDefault();
+  ui.importZone.classList.remove('dragging');
+  if (e.dataTransfer?.files?.length) importFiles(e.dataTransfer.files);
 });

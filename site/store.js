@@ -95,6 +95,9 @@
 
   // fetchFrom requests s.url from byte offset `from` (0: the whole file).
   async function fetchFrom(s, from) {
+    if (s.url.startsWith('store:')) {
+      throw new StoreError('bad-weights', `shard ${s.file} of an imported bundle is no longer in the store: import the checkpoint again`);
+    }
     const headers = from > 0 ? { Range: `bytes=${from}-` } : {};
     let res;
     try {
@@ -234,18 +237,21 @@
   // only make sure it is stored (returns null). progress(loaded, fromStore)
   // reports bytes.
   async function shard(s, opts = {}, progress = () => {}) {
-    const d = opts.store === false ? null : await dir();
-    if (!d) {
+    const d = await dir();
+    if (d) {
+      // What is stored and verified is used even when not storing more.
+      const stored = await readStored(d, s);
+      if (stored) {
+        progress(s.bytes, true);
+        return opts.keep === false ? null : stored;
+      }
+    }
+    if (!d || opts.store === false) {
       const sink = memorySink(s.bytes);
       const ct = await download(s, sink, (n) => progress(n, false));
       const sum = await sha256(sink.buf);
       if (sum !== s.sha) throw notShard(s, ct, sink.buf.subarray(0, 64));
       return sink.buf;
-    }
-    const stored = await readStored(d, s);
-    if (stored) {
-      progress(s.bytes, true);
-      return opts.keep === false ? null : stored;
     }
     const bytes = await withLock(s, () => fetchToStore(d, s, progress));
     return opts.keep === false ? null : bytes;
@@ -377,7 +383,91 @@
       try { await d.removeEntry(name); } catch (err) { if (err.name !== 'NotFoundError') busy++; }
     }
     verified.clear();
+    const m = await manifests();
+    for await (const [name] of m.entries()) {
+      try { await m.removeEntry(name); } catch (err) { if (err.name !== 'NotFoundError') busy++; }
+    }
     return busy;
+  }
+
+  // Imported bundles: their manifests, by bundle name, in their own folder.
+  const MANIFESTS = 'webglide-imported';
+  async function manifests() {
+    const root = await navigator.storage.getDirectory();
+    return root.getDirectoryHandle(MANIFESTS, { create: true });
+  }
+
+  async function putManifest(name, text) {
+    if (!(await dir())) throw new StoreError('storage', 'importing needs the Origin Private File System, which this browser does not offer to workers');
+    const h = await (await manifests()).getFileHandle(`${name}.json`, { create: true });
+    const sh = await h.createSyncAccessHandle();
+    try {
+      const b = new TextEncoder().encode(text);
+      sh.truncate(0);
+      sh.write(b, { at: 0 });
+      sh.flush();
+    } catch (err) {
+      if (isQuota(err)) throw new StoreError('quota', `the browser's storage for this site is full while storing the ${name} manifest`);
+      throw err;
+    } finally {
+      sh.close();
+    }
+  }
+
+  async function getManifest(name) {
+    if (!(await dir())) return null;
+    const h = await fileOrNull(await manifests(), `${name}.json`);
+    return h ? (await h.getFile()).text() : null;
+  }
+
+  // beginImport starts a shard written by the converter: write(chunk)
+  // appends, commit() verifies what was written (its sha256, computed from
+  // the stored bytes) and names the file by it, resolving to the sha.
+  async function beginImport() {
+    const d = await dir();
+    if (!d) throw new StoreError('storage', 'importing needs the Origin Private File System, which this browser does not offer to workers');
+    const part = `import-${crypto.randomUUID()}.part`;
+    const ph = await d.getFileHandle(part, { create: true });
+    const h = await ph.createSyncAccessHandle();
+    let pos = 0;
+    let open = true;
+    const fail = async (err) => {
+      if (open) { h.close(); open = false; }
+      await remove(d, part);
+      if (isQuota(err)) throw new StoreError('quota', `the browser's storage for this site is full while importing (${MB(pos)} of this shard written)`);
+      throw err;
+    };
+    return {
+      async write(chunk) {
+        try {
+          const n = h.write(chunk, { at: pos });
+          if (n !== chunk.byteLength) throw new DOMException(`wrote ${n} of ${chunk.byteLength} bytes`, 'QuotaExceededError');
+          pos += n;
+        } catch (err) {
+          await fail(err);
+        }
+      },
+      async commit() {
+        let bytes;
+        try {
+          h.flush();
+          bytes = new Uint8Array(pos);
+          h.read(bytes, { at: 0 });
+        } catch (err) {
+          await fail(err);
+        }
+        h.close();
+        open = false;
+        const sha = await sha256(bytes);
+        if (await fileOrNull(d, sha)) {
+          await remove(d, part); // the same shard is stored already
+        } else {
+          await ph.move(sha);
+        }
+        verified.add(sha);
+        return sha;
+      },
+    };
   }
 
   // persist asks the browser to keep the store under storage pressure.
@@ -389,5 +479,5 @@
     }
   }
 
-  self.webglideStore = { shard, status, info, clear, persist, StoreError };
+  self.webglideStore = { shard, status, info, clear, persist, beginImport, putManifest, getManifest, StoreError };
 })();

@@ -23,9 +23,12 @@ type jsUploader interface {
 	UploadF16JS(src js.Value, shape ...int) *nn.Tensor
 }
 
-// manifest reads <weightsURL><name>/manifest.json. A missing one is
-// fs.ErrNotExist.
+// manifest reads <weightsURL><name>/manifest.json, or an imported
+// bundle's from the store. A missing one is fs.ErrNotExist.
 func manifest(weightsURL, name string) (*weights.Manifest, error) {
+	if weightsURL == importedURL {
+		return storedManifest(name)
+	}
 	sub, _ := httpfs.New(weightsURL).Sub(name)
 	b, err := weights.OpenFS(sub)
 	if err != nil {

@@ -29,6 +29,9 @@
 //	                                        defaults to 5 (the inpaint notebook's)
 //	{type: "store-status", id, weights}      what the store holds of <weights>/base/, /upsample/
 //	{type: "store-delete", id}              delete every stored shard (then a "store" reply)
+//	{type: "import", id, file, config?}     convert a .pt File (config: JSON text for a model
+//	                                         that is no preset) into the store; weights
+//	                                         "store:imported/" then loads the imported bundles
 //	{type: "cancel", id}                    cancel job id (between steps)
 //	{type: "ack", seq}                      progress message seq was handled
 //	{type: "tokenize", id, prompt}          count the prompt's tokens (tokenize_js.go)
@@ -55,6 +58,8 @@
 //	{type: "download", id, bundle, file, shard, shards, loaded, size, bytesLoaded, bytesTotal, done,
 //	 fromStore}                              per shard; fromStore: read from the store, no download
 //	{type: "store-wait", file, message}      another tab is downloading that shard; waiting
+//	{type: "import-progress", id, file, bundle, done, total, tensor, bytes}
+//	{type: "imported", id, file, bundle, kind, weights, shards, bytes, seconds}
 //	{type: "store", id, weights, bundles: [{bundle, state, bytesStored, bytesTotal, kind?, error?}],
 //	 backend, note, stored, files, usage, quota, busy}
 //	                                         reply to store-status/store-delete; state: stored
@@ -138,7 +143,11 @@ type request struct {
 	// storing", after the store ran out of quota).
 	noStore bool
 	edit    *edit // the source image and mask of an inpaint request
-	err     error // a bad request, reported when its turn comes
+	// file and config of an import request: a File of the page and the
+	// model configuration's JSON text (empty: a preset).
+	file   js.Value
+	config string
+	err    error // a bad request, reported when its turn comes
 }
 
 type worker struct {
@@ -202,6 +211,16 @@ func (w *worker) onMessage(_ js.Value, args []js.Value) any {
 		default:
 			postError(id, glide.Errorf(typ, glide.BadInput, "too many requests queued; wait for the running one"))
 		}
+	case "import":
+		r := request{typ: typ, id: id, file: data.Get("file"), config: str(data, "config")}
+		if r.file.Type() != js.TypeObject || r.file.Get("slice").Type() != js.TypeFunction {
+			r.err = glide.Errorf("import checkpoint", glide.BadInput, "an import request needs a File")
+		}
+		select {
+		case w.reqs <- r:
+		default:
+			postError(id, glide.Errorf(typ, glide.BadInput, "too many requests queued; wait for the running one"))
+		}
 	case "store-status", "store-delete":
 		r := request{typ: typ, id: id}
 		if typ == "store-status" {
@@ -238,6 +257,12 @@ func (w *worker) run(r request) {
 	err := r.err
 	if err == nil && (r.typ == "store-status" || r.typ == "store-delete") {
 		if err = w.storeRequest(r); err != nil {
+			postError(r.id, err)
+		}
+		return
+	}
+	if err == nil && r.typ == "import" {
+		if err = w.importCheckpoint(r); err != nil {
 			postError(r.id, err)
 		}
 		return

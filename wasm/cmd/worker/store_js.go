@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"syscall/js"
 
 	"github.com/webglide/webglide/glide"
@@ -145,4 +146,20 @@ func await(p js.Value) (js.Value, error) {
 	p.Call("then", ok, bad)
 	r := <-ch
 	return r.v, r.err
+}
+
+// storedManifest reads an imported bundle's manifest from the store.
+func storedManifest(name string) (*weights.Manifest, error) {
+	st, err := openStore()
+	if err != nil {
+		return nil, err
+	}
+	v, err := await(st.v.Call("getManifest", name))
+	if err != nil {
+		return nil, storeErr("load weights", err)
+	}
+	if v.Type() != js.TypeString {
+		return nil, fmt.Errorf("imported %s bundle: %w", name, fs.ErrNotExist)
+	}
+	return weights.ParseManifest([]byte(v.String()))
 }
