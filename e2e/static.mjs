@@ -119,7 +119,7 @@ export async function startWeights(dir) {
       ctl.cut = null;
     }
     let closed = false;
-    res.on('close', () => { closed = true; });
+    const gone = new Promise((r) => res.once('close', () => { closed = true; r(); }));
     const fd = fs.openSync(file, 'r');
     try {
       const CHUNK = 64 << 10;
@@ -139,7 +139,7 @@ export async function startWeights(dir) {
           res.socket?.destroy();
           return;
         }
-        if (!ok) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+        if (!ok) await Promise.race([new Promise((r) => res.once('drain', r)), gone]);
         if (ctl.rate > 0) await new Promise((r) => setTimeout(r, (1000 * n) / ctl.rate));
       }
       res.end();

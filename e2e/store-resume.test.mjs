@@ -1,0 +1,111 @@
+// The weight store when downloads break or storage runs out (issue 10):
+// dist/ on a static server, the tiny bundles on a second origin that can
+// send slowly or cut a response mid-body; 1 step per stage, seed 7.
+//   - reload in the middle of the download: resumed, ≤ 1.15 × the bundle
+//     bytes served in all, the same image;
+//   - the connection cut mid-shard: resumed with Range (206), same bounds;
+//   - quota exceeded (DevTools Storage.overrideQuotaForOrigin): a message
+//     saying how much is needed, the verified shards kept, and "Run without
+//     storing" generates the same image.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch } from '../tools/chromium.mjs';
+import { setup, pageURL, open, ready, generate, startGenerate, imageHash, waitModelState, opfsFiles } from './storesetup.mjs';
+
+let env, browser;
+const hashes = {};
+before(async () => {
+  env = await setup();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await env?.stop();
+  // Every way in made the same image.
+  const all = Object.values(hashes);
+  if (all.length === 3) assert.equal(new Set(all).size, 1, `images differ: ${JSON.stringify(hashes)}`);
+});
+
+const bar = (page) => page.getByRole('progressbar', { name: 'Download progress' });
+
+test('a reload in the middle of the download resumes it', async (t) => {
+  const ctx = await browser.newContext();
+  const base = env.manifests.base.shards[0];
+  env.weights.shardBytes = 0;
+  env.weights.shardRequests.length = 0;
+  env.weights.rate = 2e6; // bytes per second: the base shard takes about 4 s
+  try {
+    const { page, errors } = await open(ctx, pageURL(env));
+    await startGenerate(page);
+    // Wait until about half the base shard is stored, then reload.
+    await page.waitForFunction((n) => Number(document.querySelector('progress[aria-label="Download progress"]')?.value) >= n,
+      base.bytes / 2, { timeout: 60_000, polling: 100 });
+    const before = env.weights.shardBytes;
+    await page.reload();
+    env.weights.rate = 0;
+    await ready(page);
+    await waitModelState(page, { base: 'partial', upsample: 'missing' });
+    hashes.reload = await generate(page);
+    const total = env.weights.shardBytes;
+    t.diagnostic(`served ${before} shard bytes before the reload, ${total} in all; bundles ${env.bundleBytes} (${(total / env.bundleBytes).toFixed(3)}×)`);
+    assert.ok(total <= 1.15 * env.bundleBytes, `${total} shard bytes served for ${env.bundleBytes} bytes of bundles`);
+    assert.ok(env.weights.shardRequests.some((r) => r.path === 'base/0000.bin' && /^bytes=\d+-$/.test(r.range) && r.status === 206),
+      `no resumed Range request: ${JSON.stringify(env.weights.shardRequests)}`);
+    await waitModelState(page, { base: 'stored', upsample: 'stored' });
+    assert.deepEqual(errors, []);
+  } finally {
+    env.weights.rate = 0;
+    await ctx.close();
+  }
+});
+
+test('a connection cut mid-shard is resumed with Range', async (t) => {
+  const ctx = await browser.newContext();
+  env.weights.shardBytes = 0;
+  env.weights.shardRequests.length = 0;
+  env.weights.cut = { match: 'base/0000.bin', after: 3 << 20 };
+  try {
+    const { page, errors } = await open(ctx, pageURL(env));
+    hashes.cut = await generate(page);
+    const total = env.weights.shardBytes;
+    t.diagnostic(`requests: ${JSON.stringify(env.weights.shardRequests)}; ${total} shard bytes for ${env.bundleBytes}`);
+    assert.equal(env.weights.cut, null, 'the cut never happened');
+    assert.ok(total <= 1.15 * env.bundleBytes, `${total} shard bytes served for ${env.bundleBytes} bytes of bundles`);
+    assert.deepEqual(env.weights.shardRequests.filter((r) => r.path === 'base/0000.bin').map((r) => [r.range, r.status]),
+      [['', 200], [`bytes=${3 << 20}-`, 206]]);
+    assert.deepEqual(errors, []);
+  } finally {
+    env.weights.cut = null;
+    await ctx.close();
+  }
+});
+
+test('quota exceeded: a clear message, verified shards kept, Run without storing generates', async (t) => {
+  const ctx = await browser.newContext();
+  const base = env.manifests.base.shards[0];
+  try {
+    const { page, errors } = await open(ctx, pageURL(env));
+    const cdp = await ctx.newCDPSession(page);
+    const origin = new URL(env.site.url).origin;
+    // Room for the base shard, not for the upsampler's too.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: base.bytes + (2 << 20) });
+    await startGenerate(page);
+    const alert = page.locator('#model-panel').getByRole('alert');
+    await alert.waitFor({ timeout: 120_000 });
+    const text = await alert.innerText();
+    t.diagnostic(text);
+    assert.match(text, /storage for this site is full/);
+    assert.match(text, /The upsample weights need \d+\.\d MB more than is stored \(\d+\.\d MB in all\)/);
+    assert.match(text, /Run without storing/);
+    await waitModelState(page, { base: 'stored' });
+    const files = await opfsFiles(page);
+    assert.equal(files[base.sha256], base.bytes, 'the verified base shard was not kept');
+    env.weights.shardBytes = 0;
+    await page.getByRole('button', { name: 'Run without storing' }).click();
+    hashes.noStore = await imageHash(page);
+    t.diagnostic(`without storing: ${env.weights.shardBytes} shard bytes served`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
