@@ -50,7 +50,7 @@ endif
 
 TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-golden-gpu test-e2e
 
-.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu size clean site
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu size clean site screenshots
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -142,6 +142,14 @@ BENCH_F32    ?=
 bench-gpu: deps ## WebGPU forwards with per-op GPU times (Deno): BENCH_MODELS=tiny-base,tiny-upsample|base,upsample [BENCH_F32=1]
 	GLIDE_BENCH_MODELS='$(BENCH_MODELS)' GLIDE_FORCE_F32='$(BENCH_F32)' PATH="$(EXEC_DENO):$$PATH" \
 		GOOS=js GOARCH=wasm $(GO) test -count=1 -run '^$$' -bench Forward -benchtime 3x ./wasm/webgpu/
+
+# The page's screenshots in the README: e2e/page.test.mjs writes them into
+# build/screenshots/ after its one finished run (desktop light and dark,
+# phone 390×844); this runs that test and copies them to docs/screenshots/.
+screenshots: deps build ## refresh docs/screenshots/ (the README's) from the page test's finished run
+	node --test --test-timeout=600000 --test-name-pattern='keyboard flow' e2e/page.test.mjs
+	mkdir -p docs/screenshots
+	cp build/screenshots/desktop-light.png build/screenshots/desktop-dark.png build/screenshots/phone.png docs/screenshots/
 
 size: wasm ## print the worker wasm's size, raw and gzip -9
 	@raw=$$(wc -c < $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \
