@@ -104,12 +104,18 @@ func NewGaussian(betas []float64) (*Diffusion, error) {
 	// Posterior q(x_{k−1} | x_k, x0), DDPM eq. 6–7.
 	d.PosteriorVariance = apply(n, func(i int) float64 { return betas[i] * (1 - acp[i]) / (1 - ac[i]) })
 	// The variance is 0 at k = 0, so the log borrows σ̃²_1 there:
-	// log([σ̃²_1, σ̃²_1, σ̃²_2, …]). With a single step σ̃²_1 does not exist;
-	// NumPy would raise, and we use log σ̃²_0 = −Inf.
+	// log([σ̃²_1, σ̃²_1, σ̃²_2, …]). With a single step σ̃²_1 does not exist
+	// (NumPy would raise). The last step adds no noise, so its variance is
+	// never used, but it must stay finite: log σ̃²_0 = −Inf made the learned
+	// interpolation (1 − v')·MinLog infinite wherever the model's v left
+	// [−1, 1], and 0·√Σ·z a NaN pixel. We borrow log β_0 instead.
 	pv := d.PosteriorVariance
 	d.PosteriorLogVarianceClipped = apply(n, func(i int) float64 {
-		if i == 0 && n > 1 {
+		switch {
+		case i == 0 && n > 1:
 			return math.Log(pv[1])
+		case i == 0:
+			return math.Log(betas[0])
 		}
 		return math.Log(pv[i])
 	})

@@ -253,3 +253,24 @@ func TestStepCoefs(t *testing.T) {
 		}
 	}
 }
+
+// A single-step process (steps "1") has finite step coefficients: the
+// last step's variance is unused, but an infinite MinLog turned pixels
+// whose v left [−1, 1] into NaN.
+func TestSingleStepFinite(t *testing.T) {
+	for _, sched := range []string{"squaredcos_cap_v2", "linear"} {
+		d, err := New(sched, 1000, "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := d.StepCoefs(0, Ancestral, true)
+		for name, v := range map[string]float32{"MinLog": c.MinLog, "MaxLog": c.MaxLog, "PostCoef1": c.PostCoef1, "PostCoef2": c.PostCoef2} {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Errorf("%s: %s = %v", sched, name, v)
+			}
+		}
+		if c.NoiseScale != 0 || c.PostCoef1 != 1 || c.PostCoef2 != 0 {
+			t.Errorf("%s: the only step is not x0 itself: %+v", sched, c)
+		}
+	}
+}
