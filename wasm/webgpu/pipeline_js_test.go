@@ -2,6 +2,8 @@ package webgpu
 
 import (
 	"context"
+	"image"
+	"image/color"
 	"math"
 	"testing"
 
@@ -72,4 +74,88 @@ func TestSameSeedSameImage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The inpainting pipeline on WebGPU: the kept region of the 256×256
+// result is the source (≤ 1 level: the known region is forced into x0 on
+// the device, whatever its precision), the regenerated region is new, and
+// the 64×64 base stage matches the CPU device's within the limits of
+// TestSameSeedSameImage. One step per stage, and the CPU side (one thread
+// in wasm) runs the base stage only: the 256×256 stage on the CPU in wasm
+// alone took minutes (TestSameSeedSameImage compares that stage's ops).
+func TestInpaintSameSeed(t *testing.T) {
+	gpu := newDevice(t, Options{})
+	opts := glide.DefaultInpaintOptions()
+	opts.Prompt, opts.Seed = "a corgi in a field", 5
+	opts.BaseSteps, opts.UpsampleSteps = "1", "1"
+	src := image.NewRGBA(image.Rect(0, 0, 256, 256))
+	for y := range 256 {
+		for x := range 256 {
+			src.SetRGBA(x, y, color.RGBA{R: uint8(x), G: uint8(y), B: uint8(255 - x), A: 255})
+		}
+	}
+	mask := glide.NewMask(64, 64)
+	for i := 20 * 64; i < len(mask.Keep); i++ {
+		mask.Keep[i] = false // keep the top 20 rows, as the notebook
+	}
+	ctx := context.Background()
+	run := func(dev nn.Device, upsample string) *glide.Result {
+		t.Helper()
+		p, err := glide.DetPipeline(dev, "tiny-base-inpaint", upsample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Inpaint(ctx, opts, src, mask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	want, got := run(nn.NewCPU(1), ""), run(gpu, "tiny-upsample-inpaint")
+	keptWorst, changed := 0, 0
+	for y := range 256 {
+		for x := range 256 {
+			a, s := got.Images[0].RGBAAt(x, y), src.RGBAAt(x, y)
+			d := max(absDiff(a.R, s.R), absDiff(a.G, s.G), absDiff(a.B, s.B))
+			if y < 80 {
+				keptWorst = max(keptWorst, d)
+			} else if d > 8 {
+				changed++
+			}
+		}
+	}
+	t.Logf("kept region: max |Δ| %d levels from the source; %d regenerated pixels changed", keptWorst, changed)
+	if keptWorst > 1 {
+		t.Errorf("the kept region differs from the source by up to %d levels", keptWorst)
+	}
+	if changed < 256*176/4 {
+		t.Errorf("only %d regenerated pixels changed", changed)
+	}
+	scale := 10.0 // the limits of TestSameSeedSameImage
+	if gpu.F16() {
+		scale = 100
+	}
+	limit := int(math.Ceil(127.5*1e-3*scale)) + 1
+	for i, pair := range [][2][]byte{{got.Base[0].Pix, want.Base[0].Pix}} {
+		sum, over := 0, 0
+		for j := range pair[1] {
+			d := absDiff(pair[0][j], pair[1][j])
+			sum += d
+			if d > limit {
+				over++
+			}
+		}
+		n := float64(len(pair[1]))
+		t.Logf("stage %d: mean |Δ| %.3f levels, %.3f%% beyond %d", i+1, float64(sum)/n, 100*float64(over)/n, limit)
+		if float64(over)/n > 0.005 || float64(sum)/n > 1 {
+			t.Errorf("stage %d differs from the CPU: mean %.3f levels, %.3f%% beyond %d", i+1, float64(sum)/n, 100*float64(over)/n, limit)
+		}
+	}
+}
+
+func absDiff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
 }
