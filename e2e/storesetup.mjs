@@ -120,3 +120,18 @@ export function opfsFiles(page) {
     return out;
   });
 }
+
+// load asks the page's worker to load the models (a "load" request through
+// the page's own client module, as Generate would, without generating) and
+// resolves to the "loaded" message; a worker error rejects.
+export function load(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    import('./site/client.js').then(({ client }) => {
+      const id = client.request({ type: 'load' });
+      const offs = [
+        client.on('loaded', (m) => { if (m.id === id) { offs.forEach((f) => f()); resolve(m); } }),
+        client.on('error', (m) => { if (m.id === id) { offs.forEach((f) => f()); reject(new Error(`${m.kind}: ${m.message}`)); } }),
+      ];
+    });
+  }));
+}

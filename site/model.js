@@ -12,6 +12,7 @@
 import { client } from './client.js';
 
 const KEY = 'webglide.weights';
+const IMPORTED = 'store:imported/'; // the weights URL of imported bundles
 const params = new URLSearchParams(location.search);
 
 function pickWeights() {
@@ -26,7 +27,6 @@ function pickWeights() {
 }
 
 let weightsURL = pickWeights();
-const IMPORTED = 'store:imported/';
 let noStore = false;
 
 client.decorate((msg) => {

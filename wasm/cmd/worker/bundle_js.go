@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"syscall/js"
 	"time"
 
@@ -16,6 +17,24 @@ import (
 	"github.com/webglide/webglide/glide/weights"
 	"github.com/webglide/webglide/wasm/httpfs"
 )
+
+// loadStats measures the last load (the "loaded" message's stats): shard
+// bytes, time waiting for the store (reading, verifying, downloading) and
+// uploading, and the Go heap's size afterwards (weights do not pass
+// through it on WebGPU, so it stays small).
+type loadStats struct {
+	bytes         int64
+	store, upload time.Duration
+}
+
+var stats loadStats
+
+func (s loadStats) message() map[string]any {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return map[string]any{"bytes": s.bytes, "storeSeconds": s.store.Seconds(), "uploadSeconds": s.upload.Seconds(),
+		"goHeapSys": ms.HeapSys, "goSys": ms.Sys}
+}
 
 // jsUploader is a device that takes weights straight from JS memory
 // (wasm/webgpu: queue.writeBuffer from the shard's Uint8Array).
@@ -122,9 +141,11 @@ func (w *worker) loadBundle(id float64, weightsURL, name string, required bool) 
 			next = st.start(url, m.Shards[i+1], noStore)
 		}
 		var data js.Value
+		t0 := time.Now()
 		if err == nil {
 			data, err = st.shard(url, s, noStore, true, progress)
 		}
+		stats.store += time.Since(t0)
 		if err != nil {
 			if next != nil {
 				next()
@@ -137,6 +158,7 @@ func (w *worker) loadBundle(id float64, weightsURL, name string, required bool) 
 			return nil, fail(glide.KindOf(err), unwrapOp(err, op))
 		}
 		progress(s.Bytes, false)
+		t0 = time.Now()
 		for _, t := range byShard[i] {
 			view := data.Call("subarray", t.Offset, t.Offset+t.Length)
 			tt := upload(w.dev, view, t.Shape)
@@ -144,6 +166,8 @@ func (w *worker) loadBundle(id float64, weightsURL, name string, required bool) 
 			out[t.Name] = tt
 		}
 		data = js.Null() // the shard's bytes may go now
+		stats.upload += time.Since(t0)
+		stats.bytes += s.Bytes
 		if err := w.dev.Err(); err != nil {
 			if next != nil {
 				next()

@@ -41,6 +41,7 @@ func (w *worker) loadPair(id float64, url string, oneModel bool, pair bundlePair
 		w.release()
 	}
 	start := time.Now()
+	stats = loadStats{}
 	base, err := w.loadBundle(id, url, pair.base, true)
 	if err != nil {
 		return err
@@ -91,7 +92,7 @@ func (w *worker) loadPair(id float64, url string, oneModel bool, pair bundlePair
 		}
 	}
 	post(map[string]any{"type": "loaded", "id": id, "base": base.Cfg.Kind(), "upsample": upsample,
-		"oneModel": oneModel, "seconds": time.Since(start).Seconds()})
+		"oneModel": oneModel, "seconds": time.Since(start).Seconds(), "stats": stats.message()})
 	return nil
 }
 

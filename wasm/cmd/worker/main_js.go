@@ -66,7 +66,10 @@
 //	                                         (verified), partial, missing, absent (no manifest) or
 //	                                         unreachable; backend "opfs" or "memory"; usage and
 //	                                         quota from navigator.storage.estimate() (-1: unknown)
-//	{type: "loaded", id, base, upsample, oneModel, seconds}
+//	{type: "loaded", id, base, upsample, oneModel, seconds,
+//	 stats: {bytes, storeSeconds, uploadSeconds, goHeapSys, goSys}}
+//	                                         shard bytes loaded, time waiting for the store
+//	                                         (read + verify, or download) and uploading; Go memory
 //	{type: "progress", id, stage, step, total, seq?, preview?: {width, height, data}}
 //	{type: "done", id, mode, images: [{width, height, data}], seed, tokens, truncated, warnings, seconds,
 //	 peakMemory: {base?, upsample?}}        peak device memory per stage in bytes (WebGPU);
