@@ -50,7 +50,7 @@ endif
 
 TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-golden-gpu test-e2e
 
-.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu size clean site screenshots
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu size clean site bench-store screenshots
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -150,6 +150,13 @@ screenshots: deps build ## refresh docs/screenshots/ (the README's) from the pag
 	node --test --test-timeout=600000 --test-name-pattern='keyboard flow' e2e/page.test.mjs
 	mkdir -p docs/screenshots
 	cp build/screenshots/desktop-light.png build/screenshots/desktop-dark.png build/screenshots/phone.png docs/screenshots/
+
+# Weights from the browser's shard store to the GPU (Chromium; SwiftShader
+# here): full-size detweights bundles written once into build/bench-weights,
+# or BENCH_WEIGHTS=DIR. Prints MB/s and the peak memory while loading.
+BENCH_WEIGHTS ?=
+bench-store: deps build site ## store → GPU MB/s and peak memory while loading, in Chromium [BENCH_WEIGHTS=DIR]
+	node e2e/bench-store.mjs $(if $(BENCH_WEIGHTS),--weights '$(BENCH_WEIGHTS)')
 
 size: wasm ## print the worker wasm's size, raw and gzip -9
 	@raw=$$(wc -c < $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \

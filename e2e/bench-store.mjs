@@ -105,6 +105,15 @@ async function main() {
     console.log(`store → GPU: ${MB(s.bytes)} MB in ${second.seconds.toFixed(2)} s = ${MB(s.bytes / second.seconds)} MB/s ` +
       `(waiting for the store: ${s.storeSeconds.toFixed(2)} s, ${MB(s.bytes / s.storeSeconds)} MB/s read + verify; ` +
       `uploads: ${s.uploadSeconds.toFixed(2)} s; the rest is model build and the GPU's sync); wall ${wall.toFixed(2)} s`);
+    // One-shot sha256 of a 64 MiB shard, as every load verifies each one.
+    const digestMs = await page.evaluate(async () => {
+      const b = new Uint8Array(64 << 20);
+      for (let i = 0; i < b.length; i += 65536) crypto.getRandomValues(b.subarray(i, i + 65536));
+      const t = performance.now();
+      await crypto.subtle.digest('SHA-256', b);
+      return performance.now() - t;
+    });
+    console.log(`crypto.subtle.digest of a 64 MiB shard: ${digestMs.toFixed(0)} ms (${MB((64 << 20) / (digestMs / 1000))} MB/s)`);
     console.log(`shard bytes served for the second load: ${weights.shardBytes - first.stats.bytes}`);
     console.log(`Go heap after loading: ${MB(s.goHeapSys)} MB (Go total ${MB(s.goSys)} MB)`);
     console.log(`peak RSS above the level before the load: renderer (page + worker) +${MB(peak.renderer - base.renderer)} MB, ` +

@@ -107,3 +107,19 @@ test('a shard answered with 200 and an HTML page is rejected, naming the shard',
     await ctx.close();
   }
 });
+
+test('a weights URL without bundles: the Model section says the ways on', async () => {
+  const ctx = await browser.newContext();
+  try {
+    const { page, errors } = await open(ctx, pageURL(env, { weights: `${env.weights.url}nothing-here/` }));
+    await waitModelState(page, { base: 'absent', upsample: 'absent' });
+    const text = await page.locator('#download-text').innerText();
+    assert.match(text, /^No weight bundles at http:\/\/127\.0\.0\.1:\d+\/nothing-here\/\./);
+    assert.match(text, /"glide fetch" when online/);
+    assert.match(text, /"glide fetch --base-url URL"/);
+    assert.match(text, /import the official \.pt checkpoints/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
