@@ -140,20 +140,10 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// pngMeta is the text chunks a PNG carries: how it was made, so that the
-// same settings make the same image again.
+// pngMeta is the text chunks a PNG carries (glide.PNGText, which the
+// browser worker writes too).
 func pngMeta(software string, opts glide.Options, weights string) map[string]string {
-	return map[string]string{
-		"Title":          opts.Prompt,
-		"Software":       software,
-		"glide:prompt":   opts.Prompt,
-		"glide:seed":     strconv.FormatUint(opts.Seed, 10),
-		"glide:guidance": strconv.FormatFloat(opts.GuidanceScale, 'g', -1, 64),
-		"glide:steps":    opts.BaseSteps,
-		"glide:upsample": fmt.Sprintf("%s temp=%s", opts.UpsampleSteps, strconv.FormatFloat(opts.UpsampleTemp, 'g', -1, 64)),
-		"glide:weights":  weights,
-		"glide:batch":    strconv.Itoa(opts.BatchSize),
-	}
+	return glide.PNGText(software, opts, weights)
 }
 
 // outputPaths lists the files a run writes for out: out itself, and with a
