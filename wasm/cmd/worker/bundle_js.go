@@ -42,18 +42,14 @@ type jsUploader interface {
 	UploadF16JS(src js.Value, shape ...int) *nn.Tensor
 }
 
-// manifest reads <weightsURL><name>/manifest.json, or an imported
-// bundle's from the store. A missing one is fs.ErrNotExist.
+// manifest reads <weightsURL><name>/manifest.json (offline: its copy in
+// the store), or an imported bundle's from the store. A missing one is
+// fs.ErrNotExist.
 func manifest(weightsURL, name string) (*weights.Manifest, error) {
 	if weightsURL == importedURL {
 		return storedManifest(name)
 	}
-	sub, _ := httpfs.New(weightsURL).Sub(name)
-	b, err := weights.OpenFS(sub)
-	if err != nil {
-		return nil, err
-	}
-	return b.Manifest, nil
+	return fetchedManifest(weightsURL, name) // offline: the stored copy (offline_js.go)
 }
 
 // loadBundle loads bundle name (a folder of weightsURL, e.g. "base",

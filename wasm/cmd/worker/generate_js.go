@@ -54,14 +54,23 @@ func (w *worker) progress(r request) func(glide.Progress) {
 // postDone posts the "done" message of a finished run.
 func postDone(r request, opts glide.Options, res *glide.Result, start time.Time) {
 	var images, transfer []any
-	for _, im := range res.Images {
+	var warnings []any
+	for i, im := range res.Images {
 		img, buf := rgba(im)
+		if png, pbuf, err := encodePNG(im, pngText(r, opts, i, len(res.Images))); err == nil {
+			img["png"] = png
+			transfer = append(transfer, pbuf)
+		} else {
+			warnings = append(warnings, err.Error())
+		}
 		images = append(images, img)
 		transfer = append(transfer, buf)
 	}
-	warnings := make([]any, len(res.Warnings))
-	for i, s := range res.Warnings {
-		warnings[i] = s
+	for _, s := range res.Warnings {
+		warnings = append(warnings, s)
+	}
+	if warnings == nil {
+		warnings = []any{}
 	}
 	peak := map[string]any{}
 	for stage, b := range res.PeakMemory {

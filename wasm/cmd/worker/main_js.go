@@ -21,12 +21,13 @@
 //	 ack, oneModel?}
 //	{type: "inpaint", id, weights, prompt, seed, guidance?, steps,
 //	 upsampleSteps, batch, previewEvery,    edit an image (inpaint_js.go): load
-//	 ack, oneModel?, image, mask}           <weights>/base-inpaint/ and /upsample-inpaint/
-//	                                        if needed, then regenerate the masked region;
+//	 ack, oneModel?, image, mask,           <weights>/base-inpaint/ and /upsample-inpaint/
+//	 sourceSha256?}                         if needed, then regenerate the masked region;
 //	                                        image {width, height, data: RGBA Uint8Array},
 //	                                        mask {width: 64, height: 64, data: Uint8Array,
 //	                                        one byte per cell, non-zero = keep}; guidance
-//	                                        defaults to 5 (the inpaint notebook's)
+//	                                        defaults to 5 (the inpaint notebook's);
+//	                                        sourceSha256: hex sha256 of the source file
 //	{type: "store-status", id, weights}      what the store holds of <weights>/base/, /upsample/
 //	{type: "store-delete", id}              delete every stored shard (then a "store" reply)
 //	{type: "import", id, file, config?}     convert a .pt File (config: JSON text for a model
@@ -71,9 +72,12 @@
 //	                                         shard bytes loaded, time waiting for the store
 //	                                         (read + verify, or download) and uploading; Go memory
 //	{type: "progress", id, stage, step, total, seq?, preview?: {width, height, data}}
-//	{type: "done", id, mode, images: [{width, height, data}], seed, tokens, truncated, warnings, seconds,
+//	{type: "done", id, mode, images: [{width, height, data, png}], seed, tokens, truncated, warnings, seconds,
 //	 peakMemory: {base?, upsample?}}        peak device memory per stage in bytes (WebGPU);
-//	                                        mode: "generate" or "inpaint"
+//	                                        mode: "generate" or "inpaint"; png: the image as a
+//	                                        PNG (Uint8Array) with glide generate's text chunks
+//	                                        (glide.PNGText; glide:index in a batch; glide:mode
+//	                                        and glide:source-sha256 (sourceSha256) for an edit)
 //	{type: "error", id, kind, message}       kind: glide.KindOf(err).String(); "storage" when the
 //	                                         store is full (the message says how much is needed)
 //	{type: "tokens", id, count, max, truncated}  the answer to tokenize: token count, the
@@ -146,6 +150,9 @@ type request struct {
 	// storing", after the store ran out of quota).
 	noStore bool
 	edit    *edit // the source image and mask of an inpaint request
+	// sourceSHA256 is the hex sha256 of the edited file's bytes (the
+	// inpaint PNGs' glide:source-sha256).
+	sourceSHA256 string
 	// file and config of an import request: a File of the page and the
 	// model configuration's JSON text (empty: a preset).
 	file   js.Value
@@ -208,6 +215,7 @@ func (w *worker) onMessage(_ js.Value, args []js.Value) any {
 				r.opts.GuidanceScale = glide.DefaultInpaintOptions().GuidanceScale
 			}
 			r.edit, r.err = editInput(data)
+			r.sourceSHA256 = str(data, "sourceSha256")
 		}
 		select {
 		case w.reqs <- r:
