@@ -24,6 +24,7 @@ import { setupNotify } from './ui-notify.js';
 import { createStage } from './ui-stage.js';
 import { createEstimate } from './ui-estimate.js';
 import { createFieldErrors } from './ui-fields.js';
+import { setupEdit } from './edit.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('form');
@@ -78,16 +79,20 @@ function setBusy(busy) {
 // mode is the mode switch's value: "text" (text to image) or "edit".
 const mode = () => document.querySelector('input[name="mode"]:checked')?.value ?? 'text';
 
+const edit = setupEdit({ panel: $('edit-panel'), mode, guidance: els.guidance });
+
 // buildRequest returns the request for the form's current values (the
-// seed as typed: generate fills in the seed the run uses).
+// seed as typed: generate fills in the seed the run uses); in edit mode an
+// inpaint request with the source image and mask (site/edit.js).
 function buildRequest() {
-  return {
+  const req = {
     type: 'generate', weights: weightsURL,
     prompt: els.prompt.value, seed: els.seed.value.trim(),
     guidance: els.guidance.value.trim(), steps: els.steps.value.trim(),
     upsampleSteps: els.upsampleSteps.value.trim(), batch: els.batch.value.trim(),
     previewEvery, ack: true, oneModel,
   };
+  return edit.active() ? { ...req, ...edit.request() } : req;
 }
 
 const MB = (n) => (n / 1e6).toFixed(1);
@@ -139,7 +144,8 @@ function onMessage(data) {
       if (!job || data.id !== job.id) break;
       const { req } = job;
       job = null;
-      progress.finish(data.seconds);
+      progress.finish(`${req.steps} + ${req.upsampleSteps} steps · guidance ${req.guidance}` +
+        (data.images.length > 1 ? ` · ${data.images.length} images` : ''));
       stage.results(data.images, { prompt: req.prompt, seed: data.seed });
       setStatus(`Done in ${data.seconds.toFixed(1)} s (seed ${data.seed}).` + peakText(data.peakMemory) +
         (data.warnings.length ? ` ${data.warnings.join(' ')}` : ''));
@@ -214,6 +220,11 @@ function generate(e) {
   e.preventDefault();
   if (!ready || job || estimate.open) return;
   fieldErrors.clear();
+  const editErrs = edit.active() ? edit.check() : [];
+  if (editErrs.length) {
+    setStatus(`Not started: ${editErrs.join(' ')}`, { error: true });
+    return;
+  }
   const req = buildRequest();
   const errs = check(req);
   if (errs.length) {

@@ -71,10 +71,11 @@ export function createProgress({ bar, stats }) {
     },
     // baseStepSeconds is the latest time per base step (null before one).
     baseStepSeconds() { return run?.stages.base?.secPerStep ?? null; },
-    finish(seconds) {
+    // finish ends the run; text describes it.
+    finish(text) {
       bar.max = 1;
       bar.value = 1;
-      stats.textContent = `${formatDuration(seconds)} in all`;
+      stats.textContent = text;
       setTitle(document.hidden ? `Done · ${TITLE}` : TITLE);
       run = null;
     },
