@@ -167,12 +167,14 @@ size: wasm ## print the worker wasm's size, raw and gzip -9
 # it: publish converted bundles beside it (dist/weights/) or anywhere else
 # with CORS, and open the page with ?weights=URL.
 DIST ?= dist
-site: wasm ## write the static site into DIST (default dist/): index.html, site/, build/webglide.wasm, build/wasm_exec.js
+site: wasm ## write the static site into DIST (default dist/): index.html, sw.js, site/, build/webglide.wasm, build/wasm_exec.js
 	rm -rf $(DIST)
 	mkdir -p $(DIST)/build
 	cp index.html $(DIST)/
 	cp -r site $(DIST)/site
 	cp $(WASM) $(BUILD)/wasm_exec.js $(DIST)/build/
+	$(GO) run ./tools/shellsw $(DIST) # sw.js: the service worker with the shell's content hash
+	rm $(DIST)/site/sw.js # its template, now in sw.js
 	@echo "make site: $(DIST)/ is ready ($$(du -sh $(DIST) | cut -f1)); serve it with any static file server"
 
 clean: ## remove build outputs

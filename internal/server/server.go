@@ -66,6 +66,7 @@ func ContentType(name string) string {
 //	/                   Root/index.html
 //	/index.html         Root/index.html
 //	/site/...           Root/site/...
+//	/sw.js              the service worker (Root/site/sw.js + the shell's hash)
 //	/build/webglide.wasm, /build/wasm_exec.js (and other build outputs)
 //	                    Build/...; wasm_exec.js falls back to GOROOT
 //	/weights/...        Weights/... (only with Config.Weights)
@@ -89,6 +90,7 @@ func New(c Config) (http.Handler, error) {
 		serveFile(w, r, filepath.Join(c.Root, "index.html"))
 	})
 	mux.Handle("GET /site/", files(filepath.Join(c.Root, "site"), "/site/"))
+	mux.HandleFunc("GET /sw.js", serviceWorker(c)) // sw.go
 	build := files(c.Build, "/build/")
 	mux.HandleFunc("GET /build/wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
 		p := filepath.Join(c.Build, "wasm_exec.js")
