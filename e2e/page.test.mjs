@@ -48,8 +48,9 @@ after(async () => {
 });
 
 // open loads the page and waits until it takes requests.
-async function open(browser, query = {}, viewport = DESKTOP) {
+async function open(browser, query = {}, viewport = DESKTOP, init = null) {
   const page = await browser.newPage({ viewport });
+  if (init) await page.addInitScript(init);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
   await page.goto(new URL(`?${new URLSearchParams(query)}`, server.url).href);
@@ -77,6 +78,21 @@ async function audit(page, what) {
 }
 
 const box = (loc) => loc.boundingBox();
+
+// backgroundTab, run in the page before its scripts, lets a test hide the
+// tab (window.hideTab(true)) and records notifications instead of showing
+// them (the permission is granted when asked).
+function backgroundTab() {
+  window.notes = [];
+  let hidden = false;
+  Object.defineProperty(Document.prototype, 'hidden', { get: () => hidden, configurable: true });
+  window.hideTab = (h) => { hidden = h; document.dispatchEvent(new Event('visibilitychange')); };
+  window.Notification = class {
+    static permission = 'default';
+    static async requestPermission() { this.permission = 'granted'; return 'granted'; }
+    constructor(title, options) { window.notes.push({ title, body: options?.body }); }
+  };
+}
 // topBox is loc's box with the page scrolled to the top (the stage is
 // sticky, so where it is in the viewport depends on the scroll).
 async function topBox(loc) {
@@ -207,7 +223,13 @@ test('idle page: layout, token counter, presets, random seed, refusals, axe', as
 test('keyboard flow: type a prompt, press Enter, an image appears; axe and screenshots of the finished page', async (t) => {
   const browser = await launch();
   try {
-    const { page, errors } = await open(browser, { weights: 'weights/', upsample_steps: '1', preview_every: '1' });
+    const { page, errors } = await open(browser, { weights: 'weights/', upsample_steps: '1', preview_every: '1' },
+      DESKTOP, backgroundTab);
+    // Tell me when done (off by default), by keyboard.
+    const notify = page.getByRole('checkbox', { name: /Tell me when an image is done/ });
+    await notify.focus();
+    await page.keyboard.press('Space');
+    assert.ok(await notify.isChecked());
     // Settings by keyboard: Steps to 2 (the tiny model's image after one
     // step is black), lock the (empty) seed.
     await page.getByRole('spinbutton', { name: 'Steps' }).focus();
@@ -232,9 +254,10 @@ test('keyboard flow: type a prompt, press Enter, an image appears; axe and scree
     assert.match(await page.locator('#run-stats').innerText(), /(steps\/s|s\/step) · about .* left/);
     assert.match(await page.title(), /^\d+% · WebGLIDE$/);
     assert.deepEqual(await topBox(stage), before, 'the stage does not move or resize while running');
+    await page.evaluate(() => window.hideTab(true)); // the user switches tabs
 
     const img = page.getByRole('img', { name: /^Generated image 1: a red apple/ });
-    await img.waitFor({ timeout: 400_000 });
+    await img.waitFor({ timeout: 520_000 });
     t.diagnostic(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${await genStatus(page).innerText()} ${await page.locator('#run-stats').innerText()}`);
     assert.match(await genStatus(page).innerText(), new RegExp(`^Done in .* \\(seed ${seed}\\)\\.`));
     assert.deepEqual(await topBox(stage), before, 'the stage does not move or resize when the image arrives');
@@ -243,6 +266,11 @@ test('keyboard flow: type a prompt, press Enter, an image appears; axe and scree
     assert.equal(await link.evaluate((a) => a.tagName), 'A');
     assert.match(await link.getAttribute('href'), /^blob:/);
     assert.equal(await link.getAttribute('download'), `webglide-${seed}-1.png`);
+    // Finished in a background tab: a notification, and the title says so
+    // until the tab is shown again.
+    assert.deepEqual(await page.evaluate(() => window.notes), [{ title: 'WebGLIDE: your image is ready', body: 'a red apple' }]);
+    assert.equal(await page.title(), 'Done · WebGLIDE');
+    await page.evaluate(() => window.hideTab(false));
     assert.equal(await page.title(), 'WebGLIDE');
     // Locked: the seed stays for the next run.
     assert.equal(await page.getByRole('textbox', { name: 'Seed' }).inputValue(), seed);
@@ -337,6 +365,7 @@ test('without WebGPU: one step timed, an estimate with what to do instead, then 
     await button(page, 'Continue anyway').click();
     const img = page.getByRole('img', { name: /^Generated image 1: a tiny boat/ });
     await img.waitFor({ timeout: 300_000 });
+    t.diagnostic(await genStatus(page).innerText());
     assert.match(await genStatus(page).innerText(), /^Done in .* \(seed 3\)\./);
     assert.deepEqual(errors, []);
   } finally {
