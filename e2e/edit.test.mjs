@@ -16,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { launch } from '../tools/chromium.mjs';
 import { startServer, ROOT } from './serve.mjs';
-import { encodePNG } from './png.mjs';
+import crypto from 'node:crypto';
+import { encodePNG, readText } from './png.mjs';
 
 const GLIDE = path.join(ROOT, 'build', 'glide');
 const SHOTS = path.join(ROOT, 'build', 'screenshots');
@@ -158,11 +159,28 @@ test('edit mode: refusals, then an edit keeps the unpainted pixels', async (t) =
     t.diagnostic(`kept region: max |Δ| ${keptWorst}; painted: ${changed} of ${paintedPx} pixels changed by more than 8 levels`);
     assert.ok(keptWorst <= 1, `the kept region differs from the source by up to ${keptWorst} levels`);
     assert.ok(changed > paintedPx / 2, `only ${changed} of ${paintedPx} painted pixels changed`);
+    // The download is the worker's PNG with the edit's settings.
     const link = page.getByRole('link', { name: 'Download PNG' });
     assert.match(await link.getAttribute('download'), /\.png$/);
+    const png = await link.evaluate(async (a) => [...new Uint8Array(await (await fetch(a.href)).arrayBuffer())]);
+    const text = readText(png);
+    assert.equal(text['glide:mode'], 'inpaint');
+    assert.equal(text['glide:prompt'], 'a corgi in a field');
+    assert.equal(text['glide:guidance'], '5');
+    assert.equal(text['glide:source-sha256'], crypto.createHash('sha256').update(fs.readFileSync(sourcePath)).digest('hex'));
+    // The top half of the 64×64 grid is kept: 32 rows × 64 cells of zero bits.
+    assert.match(text['glide:mask'], new RegExp(`^64x64:0{512}[0-9a-f]*[1-9a-f]`));
+    // And it is in the gallery, marked as an edit.
+    const entry = page.getByRole('list', { name: 'Gallery' }).getByRole('listitem')
+      .filter({ has: page.getByRole('img', { name: 'Gallery image: a corgi in a field' }) });
+    await entry.waitFor({ timeout: 10_000 });
+    assert.match(await entry.innerText(), /· edit/);
 
     fs.mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SHOTS, 'edit-mode.png'), fullPage: true });
+    // The README's picture of the edit mode: the mask over the source and
+    // the result on the stage, as a 1280×900 window shows them.
+    await mask(page).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'edit-mode.png') });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

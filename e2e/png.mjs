@@ -40,3 +40,27 @@ export function encodePNG(width, height, rgba) {
     chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+// readText returns the tEXt and iTXt entries of a PNG file.
+export function readText(buf) {
+  const b = Buffer.from(buf);
+  const out = {};
+  for (let p = 8; p + 12 <= b.length;) {
+    const n = b.readUInt32BE(p);
+    const type = b.toString('latin1', p + 4, p + 8);
+    const body = b.subarray(p + 8, p + 8 + n);
+    if (type === 'tEXt') {
+      const z = body.indexOf(0);
+      out[body.toString('latin1', 0, z)] = body.toString('latin1', z + 1);
+    } else if (type === 'iTXt') {
+      const z = body.indexOf(0);
+      // keyword, 0, compression flag, method, language, 0, translated keyword, 0, text
+      let q = z + 3;
+      q = body.indexOf(0, q) + 1;
+      q = body.indexOf(0, q) + 1;
+      out[body.toString('latin1', 0, z)] = body.toString('utf8', q);
+    }
+    p += 12 + n;
+  }
+  return out;
+}

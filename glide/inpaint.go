@@ -7,6 +7,7 @@ package glide
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
@@ -78,6 +79,20 @@ func (m *Mask) Kept() int {
 		}
 	}
 	return n
+}
+
+// String writes the mask as "WxH:" and its regenerated cells in hex, one
+// bit per cell in row-major order, a set bit regenerated (the glide:mask
+// text chunk of edited PNGs, so a file says exactly which region was
+// edited).
+func (m *Mask) String() string {
+	bits := make([]byte, (len(m.Keep)+7)/8)
+	for i, k := range m.Keep {
+		if !k {
+			bits[i/8] |= 0x80 >> (i % 8)
+		}
+	}
+	return fmt.Sprintf("%dx%d:%s", m.W, m.H, hex.EncodeToString(bits))
 }
 
 // check validates the mask for a base model of size×size pixels.

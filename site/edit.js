@@ -56,6 +56,9 @@ export function setupEdit({ panel, mode, guidance }) {
       file,
       el('small', { id: 'edit-source-hint' }, 'PNG, JPEG or WebP; or paste or drop a picture here. A non-square picture is cropped to its centre square.'),
       sourceError),
+    el('p', { class: 'note', id: 'edit-models' },
+      'Editing uses GLIDE\'s inpainting models (base-inpaint and upsample-inpaint, about 1.5 GB for the released ones): ' +
+      'they download on your first edit, with the size and progress in the Model section, and stay stored.'),
     el('div', { class: 'mask-wrap' }, canvas),
     el('small', { id: 'edit-mask-hint' },
       'Paint what to regenerate. Keyboard: arrow keys move the brush, Space paints (or erases).'),

@@ -156,7 +156,7 @@ func runInpaint(args []string, stdout, stderr io.Writer) int {
 	meta := pngMeta("WebGLIDE (glide inpaint)", opts, *weights)
 	meta["glide:mode"] = "inpaint"
 	meta["glide:source-sha256"] = srcSum
-	meta["glide:mask"] = maskString(mask)
+	meta["glide:mask"] = mask.String()
 	if err := writeImages(*out, res.Images, opts.Prompt, meta); err != nil {
 		fmt.Fprintf(stderr, "glide inpaint: %v\n", err)
 		return 1
@@ -218,17 +218,4 @@ func sameShape(src, mask image.Rectangle) error {
 	}
 	return fmt.Errorf("--mask is %d×%d but --image is %d×%d: draw the mask at the image's size (or as a square over its centre)",
 		mask.Dx(), mask.Dy(), src.Dx(), src.Dy())
-}
-
-// maskString writes a mask as its grid size and the regenerated cells in
-// hex, one bit per cell row-major (a set bit is regenerated), so the PNG
-// says exactly which region was edited.
-func maskString(m *glide.Mask) string {
-	bits := make([]byte, (len(m.Keep)+7)/8)
-	for i, k := range m.Keep {
-		if !k {
-			bits[i/8] |= 0x80 >> (i % 8)
-		}
-	}
-	return fmt.Sprintf("%dx%d:%s", m.W, m.H, hex.EncodeToString(bits))
 }

@@ -29,6 +29,7 @@ func pngText(r request, opts glide.Options, i, n int) map[string]string {
 	}
 	if r.typ == "inpaint" {
 		text["glide:mode"] = "inpaint"
+		text["glide:mask"] = r.edit.mask.String() // as glide inpaint's
 		if r.sourceSHA256 != "" {
 			text["glide:source-sha256"] = r.sourceSHA256
 		}
