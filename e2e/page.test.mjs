@@ -136,6 +136,37 @@ test('validation rules match the pipeline (unit)', () => {
   assert.equal(formatDuration(4800), '1 h 20 min');
 });
 
+// goAccepts says whether glide generate's option checks (glide.Options.
+// Validate, the same the worker applies) take the flags: with a weights
+// folder that does not exist, accepted options fail at loading instead.
+function goAccepts(flags) {
+  try {
+    execFileSync(GLIDE, ['generate', '--weights', path.join(ROOT, 'build', 'no-such-weights'), '--quiet', '--prompt', '', ...flags],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const msg = String(err.stderr);
+    if (/^glide generate: options: /m.test(msg)) return false;
+    if (/load weights/.test(msg)) return true;
+    throw new Error(`glide generate ${flags.join(' ')}: unexpected failure: ${msg}`);
+  }
+  throw new Error('glide generate ran without weights');
+}
+
+test('the form accepts exactly what the pipeline accepts (against glide generate)', () => {
+  const ok = { seed: '', guidance: '3', steps: '100', upsampleSteps: 'fast27', batch: '1' };
+  const cases = [
+    ...['fast27', '27', 'ddim25', 'ddim7', 'ddim1', 'ddim0', 'ddim1000', 'ddim999', '10,10,3,2,2', '0', '1000', '1001',
+      '500,501', '1,x', 'abc', '0,0', ' 5 '].map((v) => ['upsampleSteps', '--upsample-steps', v]),
+    ...['1', '1000', '1001', '0'].map((v) => ['steps', '--steps', v]),
+    ...['1', '16', '17', '0'].map((v) => ['batch', '--batch', v]),
+    ...['0', '3', '30', '-1'].map((v) => ['guidance', '--guidance', v]),
+  ];
+  for (const [field, flag, value] of cases) {
+    const page = check({ ...ok, [field]: value }).length === 0;
+    assert.equal(page, goAccepts([flag, value]), `${flag} ${JSON.stringify(value)}: the page ${page ? 'accepts' : 'refuses'} it`);
+  }
+});
+
 test('idle page: layout, token counter, presets, random seed, refusals, axe', async () => {
   const browser = await launch();
   try {
@@ -194,10 +225,11 @@ test('idle page: layout, token counter, presets, random seed, refusals, axe', as
     assert.match(s1, /^\d+$/);
     assert.notEqual(await seed.inputValue(), s1);
 
-    // Refusals name their field, next to it; nothing starts.
+    // Refusals name their field, next to it; nothing starts. (Ctrl+Enter
+    // in the prompt submits, as Enter does.)
     await steps.fill('0');
     await up.fill('ddim1');
-    await button(page, 'Generate').click();
+    await prompt.press('Control+Enter');
     assert.match(await page.locator('#steps-error').innerText(), /^Steps: a whole number from 1 to 1000/);
     assert.match(await page.locator('#upsample-steps-error').innerText(), /^Upsampler steps: "ddim1"/);
     assert.equal(await steps.getAttribute('aria-invalid'), 'true');
@@ -205,6 +237,7 @@ test('idle page: layout, token counter, presets, random seed, refusals, axe', as
     assert.match(await genStatus(page).innerText(), /^Not started: Steps: .* Upsampler steps: /);
     assert.ok(await steps.evaluate((el) => el === document.activeElement), 'focus on the first bad field');
     assert.ok(await button(page, 'Cancel').isDisabled());
+    assert.equal(await prompt.inputValue(), 'a hedgehog using a calculator', 'Ctrl+Enter adds no new line');
     await audit(page, 'refused');
     await steps.fill('100');
     assert.equal(await steps.getAttribute('aria-invalid'), null);
