@@ -76,8 +76,8 @@ export async function imageHash(page, prompt = 'a red apple') {
   const img = page.getByRole('img', { name: new RegExp(`^Generated image 1: ${prompt}`) });
   const failed = genStatus(page).filter({ hasText: /^Error/ });
   await Promise.race([
-    img.waitFor({ timeout: 300_000 }),
-    failed.waitFor({ timeout: 300_000 }).then(async () => { throw new Error(`generation failed: ${await failed.innerText()}`); }),
+    img.waitFor({ timeout: 420_000 }),
+    failed.waitFor({ timeout: 420_000 }).then(async () => { throw new Error(`generation failed: ${await failed.innerText()}`); }),
   ]);
   const bytes = await img.evaluate(async (el) => [...new Uint8Array(await (await fetch(el.src)).arrayBuffer())]);
   return crypto.createHash('sha256').update(Buffer.from(bytes)).digest('hex');

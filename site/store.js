@@ -296,13 +296,21 @@
     for (let round = 1; ; round++) {
       const ph = await d.getFileHandle(part, { create: true });
       let h;
-      try {
-        h = await ph.createSyncAccessHandle();
-      } catch (err) {
-        if (err.name === 'NoModificationAllowedError') {
-          throw new StoreError('storage', `shard ${s.file}: its partial download is open in another tab of this site; close that tab or wait for it`);
+      for (let tries = 1; !h; tries++) {
+        try {
+          h = await ph.createSyncAccessHandle();
+        } catch (err) {
+          // A worker of this page that was just reloaded away may still
+          // hold it for a moment; another tab holds it longer.
+          if (err.name === 'NoModificationAllowedError' && tries < 10) {
+            await sleep(300 * tries);
+            continue;
+          }
+          if (err.name === 'NoModificationAllowedError') {
+            throw new StoreError('storage', `shard ${s.file}: its partial download is open in another tab of this site; close that tab or wait for it`);
+          }
+          throw new StoreError('storage', `shard ${s.file}: cannot open the store: ${err.message || err}`);
         }
-        throw new StoreError('storage', `shard ${s.file}: cannot open the store: ${err.message || err}`);
       }
       let bytes;
       let resumed;
