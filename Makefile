@@ -63,9 +63,10 @@ build: cli wasm ## build the CLI (build/glide) and the worker wasm (build/webgli
 cli: ## build the CLI into build/glide
 	$(GO) build -o $(BUILD)/glide ./cmd/glide
 
-wasm: ## build build/webglide.wasm and copy Go's wasm_exec.js beside it
+wasm: ## build build/webglide.wasm and copy Go's wasm_exec.js and the WebGPU command encoder beside it
 	GOOS=js GOARCH=wasm $(GO) build -o $(WASM) ./wasm/cmd/worker
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(BUILD)/wasm_exec.js
+	cp wasm/webgpu/encode.js $(BUILD)/webgpu-encode.js # loaded by site/worker.js: no eval (CSP)
 
 serve: build ## build, then serve the app on ADDR (default 127.0.0.1:8080)
 	$(BUILD)/glide serve --addr $(ADDR)
@@ -172,7 +173,7 @@ site: wasm ## write the static site into DIST (default dist/): index.html, sw.js
 	mkdir -p $(DIST)/build
 	cp index.html $(DIST)/
 	cp -r site $(DIST)/site
-	cp $(WASM) $(BUILD)/wasm_exec.js $(DIST)/build/
+	cp $(WASM) $(BUILD)/wasm_exec.js $(BUILD)/webgpu-encode.js $(DIST)/build/
 	$(GO) run ./tools/shellsw $(DIST) # sw.js: the service worker with the shell's content hash
 	rm $(DIST)/site/sw.js # its template, now in sw.js
 	@echo "make site: $(DIST)/ is ready ($$(du -sh $(DIST) | cut -f1)); serve it with any static file server"

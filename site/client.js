@@ -1,5 +1,5 @@
 // The one client of the compute worker (site/worker.js → wasm/cmd/worker),
-// shared by the page's modules (and later the widget). It starts the
+// shared by the page's modules and the widget (site/widget.js). It starts the
 // worker, hands out request ids, and fans the worker's messages out to
 // subscribers by message type. The message protocol itself is documented
 // in one place: wasm/cmd/worker/main_js.go.
@@ -32,7 +32,7 @@ export class WorkerClient {
   // browser refuses to create it.
   start() {
     this.#worker?.terminate();
-    const w = new Worker(this.#url);
+    const w = createWorker(this.#url);
     w.addEventListener('message', ({ data }) => {
       if (w !== this.#worker || !data || typeof data.type !== 'string') return;
       this.#emit(data.type, data);
@@ -83,6 +83,28 @@ export class WorkerClient {
       }
     }
   }
+}
+
+// createWorker starts the classic worker script at url. From another
+// origin (the <glide-image> widget embedded on some site) new Worker(url)
+// throws SecurityError, so the worker is a blob: that importScripts() the
+// script by its absolute URL and tells it, in self.webglideBase, where it
+// came from (site/worker.js resolves store.js, wasm_exec.js and the wasm
+// against it; inside a blob relative URLs would resolve against blob:).
+// The blob worker runs as the embedding page's origin: its storage (the
+// weight store) is that site's, and it inherits the page's CSP, which must
+// allow worker-src blob: and script-src/connect-src for url's origin.
+function createWorker(url) {
+  const abs = new URL(url, location.href);
+  if (abs.origin === location.origin) return new Worker(abs);
+  const src = `self.webglideBase = ${JSON.stringify(abs.href)};\nimportScripts(self.webglideBase);\n`;
+  const blob = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
+  const w = new Worker(blob);
+  // The worker has surely read its script once it speaks (or fails).
+  const revoke = () => URL.revokeObjectURL(blob);
+  w.addEventListener('message', revoke, { once: true });
+  w.addEventListener('error', revoke, { once: true });
+  return w;
 }
 
 // client is the page's worker client (not started: the page calls start()).

@@ -5,7 +5,10 @@
 // Evaluated once (it is an expression yielding a function); the worker
 // bootstrap may instead define globalThis.webglideEncode with this same
 // function, so that no code is ever evaluated from a string (CSP without
-// 'unsafe-eval').
+// 'unsafe-eval'): make wasm copies this file to build/webgpu-encode.js,
+// which site/worker.js loads with importScripts() (as a classic script the
+// assignment below defines the global; as an expression it yields the
+// function).
 //
 // Arguments:
 //   device   GPUDevice
@@ -19,7 +22,7 @@
 //   qs       null, or a timestamp GPUQuerySet: then every dispatch gets its
 //            own pass writing timestamps 2k and 2k+1 (k: the dispatch's
 //            number in this call), resolved into resolveBuf at the end
-(function webglideEncode(device, table, cmds, ncmd, uniBuf, uni, uniLen, upBuf, up, upLen, label, qs, resolveBuf) {
+globalThis.webglideEncode = function webglideEncode(device, table, cmds, ncmd, uniBuf, uni, uniLen, upBuf, up, upLen, label, qs, resolveBuf) {
   const q = device.queue;
   if (uniLen > 0) q.writeBuffer(uniBuf, 0, uni, 0, uniLen);
   if (upLen > 0) q.writeBuffer(upBuf, 0, up, 0, upLen);
@@ -58,4 +61,4 @@
   if (pass !== null) pass.end();
   if (qs && timed > 0) enc.resolveQuerySet(qs, 0, 2 * timed, resolveBuf, 0);
   q.submit([enc.finish({ label })]);
-})
+}
