@@ -50,7 +50,7 @@ endif
 
 TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-golden-gpu test-e2e
 
-.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu size clean site bench-store screenshots
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu size clean site bench-store screenshots wasm-faults soak
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -99,7 +99,7 @@ test-wasm-chromium: deps ## wasm tests (./wasm/...) in headless Chromium, WebGPU
 test-wasm-deno: deps ## wasm tests (./wasm/...) in Deno, WebGPU on Mesa lavapipe (shader-f16)
 	PATH="$(EXEC_DENO):$$PATH" GOOS=js GOARCH=wasm $(GO) test $(WASM_TEST_FLAGS) ./wasm/...
 
-test-e2e: deps build site ## browser end-to-end tests (e2e/*.test.mjs) against glide serve, and dist/ on a static server
+test-e2e: deps build wasm-faults site ## browser end-to-end tests (e2e/*.test.mjs) against glide serve, and dist/ on a static server
 	node --test --test-timeout=600000 e2e/*.test.mjs
 
 check-golden: $(if $(filter cpu-wasm,$(BACKEND)),,deps) ## golden checks inside wasm: GOLDEN=DIR BACKEND=cpu-wasm|webgpu|webgpu-f16 [RUN=REGEXP] [TOL_SCALE=S]
@@ -158,6 +158,20 @@ screenshots: deps build ## refresh docs/screenshots/ (the README's) from the pag
 BENCH_WEIGHTS ?=
 bench-store: deps build site ## store → GPU MB/s and peak memory while loading, in Chromium [BENCH_WEIGHTS=DIR]
 	node e2e/bench-store.mjs $(if $(BENCH_WEIGHTS),--weights '$(BENCH_WEIGHTS)')
+
+# The worker with its test-only fault switches (build tag faults,
+# wasm/cmd/worker/faults_js.go), loaded by site/worker.js only for a page
+# opened with ?faults=…; make site never copies it into dist/.
+FAULTS_WASM := $(BUILD)/webglide-faults.wasm
+wasm-faults: wasm ## build build/webglide-faults.wasm, the worker with fault switches (e2e reliability tests only)
+	GOOS=js GOARCH=wasm $(GO) build -tags faults -o $(FAULTS_WASM) ./wasm/cmd/worker
+
+# The long soak: SOAK_N generations in one page (make test runs 3, in
+# e2e/soak.test.mjs); prints the GPU buffers and bytes, the worker's Go
+# heap and the page's JS heap after every run.
+SOAK_N ?= 10
+soak: deps build site ## SOAK_N (default 10) generations in one page: memory per run must not grow, images identical
+	GLIDE_SOAK_N=$(SOAK_N) node --test --test-timeout=3600000 e2e/soak.test.mjs
 
 size: wasm ## print the worker wasm's size, raw and gzip -9
 	@raw=$$(wc -c < $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \

@@ -112,7 +112,10 @@ function onMessage(data) {
     case 'ready':
       ready = true;
       setBusy(false);
-      setStatus('Ready.');
+      setStatus(recovery.ready() || 'Ready.');
+      break;
+    case 'exit': // site/worker.js: the Go program ended, or the worker closed itself
+      restart(data.message);
       break;
     case 'download': {
       if (!job || data.id !== job.id) break;
@@ -132,6 +135,12 @@ function onMessage(data) {
       }
       break;
     case 'progress':
+        // The worker fell back to one model at a time (the upsampler ran
+        // out of memory next to the base model): say so, here and when done.
+        if (data.note) {
+          job.note = ` Note: ${data.note}.`;
+          setStatus(`Weights loaded in ${data.seconds.toFixed(1)} s.${job.note}`);
+        }
       // Acknowledge first: the worker waits for it before the next step,
       // which makes a Cancel click take effect at the next step boundary.
       if (data.seq !== undefined) client.post({ type: 'ack', seq: data.seq });
@@ -142,13 +151,13 @@ function onMessage(data) {
       break;
     case 'done': {
       if (!job || data.id !== job.id) break;
-      const { req } = job;
+      const { req, note } = job;
       job = null;
       progress.finish(`${req.steps} + ${req.upsampleSteps} steps · guidance ${req.guidance}` +
         (data.images.length > 1 ? ` · ${data.images.length} images` : ''));
       stage.results(data.images, { prompt: req.prompt, seed: data.seed });
       setStatus(`Done in ${data.seconds.toFixed(1)} s (seed ${data.seed}).` + peakText(data.peakMemory) +
-        (data.warnings.length ? ` ${data.warnings.join(' ')}` : ''));
+        (data.warnings.length ? ` ${data.warnings.join(' ')}` : '') + (note ?? ''));
       notify.done(req.prompt || 'an image without a prompt');
       setBusy(false);
       break;
@@ -161,8 +170,9 @@ function onMessage(data) {
       setBusy(false);
       break;
     case 'error':
-      if (data.id && job && data.id !== job.id) break;
-      if (data.id && !job) break; // canceled already: the page went idle at once
+      // Another request's (or a malformed message's, id 0): not this job's.
+      // Canceled already: the page went idle at once.
+      if (data.id !== undefined && (!job || data.id !== job.id)) break;
       job = null;
       progress.stop();
       if (data.kind === 'canceled') {
@@ -170,7 +180,7 @@ function onMessage(data) {
       } else {
         const field = data.kind === 'bad-input' ? fieldOf(data.message) : null;
         if (field) fieldErrors.show([{ field, message: `${LABELS[field]}: ${data.message}` }]);
-        setStatus(`Error (${data.kind}): ${data.message}`, { error: true });
+        setStatus(`Error (${data.kind}): ${data.message}` + (RETRY[data.kind] ?? ''), { error: true });
       }
       setBusy(false);
       break;
@@ -268,9 +278,58 @@ function failed(text, message) {
 
 function start() {
   client.on('*', onMessage);
-  client.on('crash', ({ message }) => failed('The compute worker failed.', `The compute worker failed: ${message}`));
+  client.on('crash', ({ message }) => restart(message));
   for (const r of document.querySelectorAll('input[name="mode"]')) {
     r.addEventListener('change', () => {
+// What to do after an error of these kinds: the worker opens a new
+// device for the next request (wasm/cmd/worker healthy()).
+const RETRY = {
+  'device-lost': ' The GPU device was lost (a driver reset, or the tab in the background); Generate again to run on a new device.',
+  'out-of-memory': ' The GPU ran out of memory; Generate again to retry on a new device (a smaller batch, or closing other tabs, helps).',
+};
+
+// restart replaces a compute worker that died (a crash, a Go panic, a
+// close()) with a new one, at most recovery.MAX times a minute, and says
+// so; the next Generate runs on the new worker.
+const recovery = {
+  MAX: 3,
+  times: [], // when the recent restarts were
+  why: '', // what the running worker replaced, until it is ready
+  t0: 0,
+  // ready returns the status line for a restarted worker's 'ready' ('' for the first).
+  ready() {
+    if (!this.why) return '';
+    const text = `Ready again: a new compute worker started in ${((performance.now() - this.t0) / 1000).toFixed(1)} s after ${this.why}.`;
+    this.why = '';
+    return text;
+  },
+};
+
+function restart(why) {
+  const now = performance.now();
+  recovery.times = recovery.times.filter((t) => now - t < 60_000);
+  if (recovery.times.length >= recovery.MAX) {
+    failed(`The compute worker failed ${recovery.MAX} times in a minute (${why}). Reload the page to try again.`,
+      `The compute worker failed: ${why}`);
+    return;
+  }
+  recovery.times.push(now);
+  const lost = job ? ' The running generation was lost: Generate to run it again.' : '';
+  ready = false;
+  job = null;
+  progress.stop();
+  if (estimate.open) estimate.dismiss();
+  setBusy(false);
+  recovery.why = why;
+  recovery.t0 = now;
+  setStatus(`The compute worker stopped (${why}); starting a new one…${lost}`, { error: true });
+  try {
+    client.start();
+  } catch (err) {
+    failed('The compute worker could not start.', `Cannot start the compute worker: ${err.message}`);
+  }
+}
+
       document.body.dataset.mode = mode();
       document.dispatchEvent(new CustomEvent('webglide:mode', { detail: { mode: mode() } }));
     });

@@ -108,4 +108,9 @@ function createWorker(url) {
 }
 
 // client is the page's worker client (not started: the page calls start()).
-export const client = new WorkerClient(new URL('./worker.js', import.meta.url));
+// The page's ?faults=… (the e2e reliability tests, issue 17) goes on to
+// the worker, which then runs the test build with fault switches.
+const workerURL = new URL('./worker.js', import.meta.url);
+const faults = new URLSearchParams(globalThis.location?.search ?? '').get('faults');
+if (faults) workerURL.searchParams.set('faults', faults);
+export const client = new WorkerClient(workerURL);

@@ -151,7 +151,10 @@ function showError(msg) {
     ui.alertText.textContent = msg.message;
     ui.alert.hidden = false;
   }
-  refresh();
+  // A refused request changed nothing in the store; refreshing on those
+  // (a burst of them, or "too many requests queued") would flood the
+  // worker's queue with store-status requests (e2e/reliability.test.mjs).
+  if (msg.kind !== 'bad-input') refresh();
 }
 
 client.on('ready', refresh);

@@ -19,11 +19,35 @@ try {
   importScripts(new URL('../build/webgpu-encode.js', scriptBase).href);
 } catch { /* see above */ }
 
+// ?faults=… on this script's URL (site/client.js passes the page's on):
+// the test build with the fault switches (make wasm-faults; issue 17),
+// never part of the static site. Its value reaches the Go side as
+// self.webglideFaults (wasm/cmd/worker/faults_js.go).
+const faults = new URL(scriptBase).searchParams.get('faults');
+if (faults) self.webglideFaults = faults;
+const wasmFile = faults ? 'webglide-faults.wasm' : 'webglide.wasm';
+
+// A worker that closes itself sends no event to the page: say so first.
+const close = self.close.bind(self);
+self.close = () => {
+  self.postMessage({ type: 'exit', code: -1, message: 'the compute worker closed itself' });
+  close();
+};
+
 async function run() {
   const go = new Go();
-  const { instance } = await WebAssembly.instantiateStreaming(
-    fetch(new URL('../build/webglide.wasm', scriptBase)), go.importObject);
+  let code = 0;
+  const exit = go.exit.bind(go);
+  go.exit = (c) => { code = c; exit(c); };
+  const res = await fetch(new URL(`../build/${wasmFile}`, scriptBase));
+  if (!res.ok) throw new Error(`build/${wasmFile}: HTTP ${res.status}${faults ? ' (make wasm-faults builds it)' : ''}`);
+  const { instance } = await WebAssembly.instantiateStreaming(res, go.importObject);
   await go.run(instance);
+  // The Go program never returns by itself: it panicked (code 2) or exited.
+  self.postMessage({
+    type: 'exit', code,
+    message: `the compute worker's Go program ended (${code === 2 ? 'a Go panic' : `exit code ${code}`}; its console has the details)`,
+  });
 }
 
 run().catch((err) => {

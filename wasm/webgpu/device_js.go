@@ -349,6 +349,12 @@ func (d *Device) Close() {
 	d.gd.Destroy()
 }
 
+// DestroyGPU destroys the GPUDevice the way a driver reset does: unlike
+// Close, the Device then reports DeviceLost from Err, as after a real
+// loss. The worker's test-only fault switch (wasm/cmd/worker, build tag
+// faults) uses it to lose the device at a chosen step.
+func (d *Device) DestroyGPU() { d.gd.Destroy() }
+
 // Err implements nn.Device: the first error the device met (sticky).
 func (d *Device) Err() error {
 	d.checkErrors()

@@ -7,12 +7,18 @@ package webgpu
 // most it held since New or the last ResetPeak.
 func (d *Device) Memory() (held, peak int64) { return d.mem.held, d.mem.peak }
 
+// Buffers is the number of GPU buffers the device holds now (live
+// tensors' and the pool's free ones, the arenas): with Memory, what the
+// worker's soak test watches return to the same figure after every run.
+func (d *Device) Buffers() int { return d.mem.buffers }
+
 // ResetPeak implements nn.MemoryStats.
 func (d *Device) ResetPeak() { d.mem.peak = d.mem.held }
 
 // memStats is the device's buffer accounting.
 type memStats struct {
 	held, peak int64
+	buffers    int // GPU buffers created and not destroyed
 }
 
 func (m *memStats) add(n int) {
@@ -30,6 +36,7 @@ func (d *Device) Trim() {
 		for _, p := range l {
 			gone[p.id] = true
 			d.mem.add(-p.size)
+			d.mem.buffers--
 			d.table.SetIndex(int(p.id), nil)
 			p.buf.Destroy()
 		}

@@ -27,6 +27,7 @@ func (d *Device) newBuffer(label string, size, usage int) (*pbuf, error) {
 	}
 	d.stats.BuffersCreated++
 	d.mem.add(size)
+	d.mem.buffers++
 	return &pbuf{buf: b, id: d.register(b.JSValue()), size: size, class: -1}, nil
 }
 

@@ -32,6 +32,7 @@ func (w *worker) generate(ctx context.Context, r request) error {
 // page's acks.
 func (w *worker) progress(r request) func(glide.Progress) {
 	return func(p glide.Progress) {
+		defer w.faultAtStep(p) // test builds only (faults_js.go)
 		msg := map[string]any{"type": "progress", "id": r.id, "stage": string(p.Stage), "step": p.Step, "total": p.Total}
 		var transfer []any
 		if len(p.Preview) > 0 {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"syscall/js"
 	"time"
@@ -47,9 +48,11 @@ func (w *worker) loadPair(id float64, url string, oneModel bool, pair bundlePair
 		return err
 	}
 	var up *model.Model
+	note := ""
 	if !oneModel {
-		up, err = w.loadBundle(id, url, pair.upsample, false)
+		up, err = faultLoad(w.loadBundle(id, url, pair.upsample, false)) // faultLoad: test builds only
 		if glide.KindOf(err) == glide.OutOfMemory {
+			note = fmt.Sprintf("the upsampler did not fit next to the base model on this GPU (%v): one model at a time from now on", err)
 			// Both do not fit: start over on a new device, one model at a time.
 			base.Release()
 			if err := w.healthy(); err != nil {
@@ -92,7 +95,7 @@ func (w *worker) loadPair(id float64, url string, oneModel bool, pair bundlePair
 		}
 	}
 	post(map[string]any{"type": "loaded", "id": id, "base": base.Cfg.Kind(), "upsample": upsample,
-		"oneModel": oneModel, "seconds": time.Since(start).Seconds(), "stats": stats.message()})
+		"oneModel": oneModel, "seconds": time.Since(start).Seconds(), "stats": stats.message(), "note": note})
 	return nil
 }
 

@@ -36,6 +36,10 @@
 //	{type: "cancel", id}                    cancel job id (between steps)
 //	{type: "ack", seq}                      progress message seq was handled
 //	{type: "tokenize", id, prompt}          count the prompt's tokens (tokenize_js.go)
+//	{type: "fault", id, fault, step?}       test builds only (build tag faults,
+//	                                        faults_js.go: device-lost, oom-upsample,
+//	                                        panic, exit, throw, close); an unknown
+//	                                        request in production builds
 //
 // weights is a URL (relative to the worker's location is fine); seed is a
 // decimal string (uint64); steps and upsampleSteps are respacing strings
@@ -68,9 +72,10 @@
 //	                                         unreachable; backend "opfs" or "memory"; usage and
 //	                                         quota from navigator.storage.estimate() (-1: unknown)
 //	{type: "loaded", id, base, upsample, oneModel, seconds,
-//	 stats: {bytes, storeSeconds, uploadSeconds, goHeapSys, goSys}}
+//	 stats: {bytes, storeSeconds, uploadSeconds, goHeapSys, goSys}, note}
 //	                                         shard bytes loaded, time waiting for the store
-//	                                         (read + verify, or download) and uploading; Go memory
+//	                                         (read + verify, or download) and uploading; Go memory;
+//	                                         note: why it switched to one model at a time ("": it did not)
 //	{type: "progress", id, stage, step, total, seq?, preview?: {width, height, data}}
 //	{type: "done", id, mode, images: [{width, height, data, png}], seed, tokens, truncated, warnings, seconds,
 //	 peakMemory: {base?, upsample?}}        peak device memory per stage in bytes (WebGPU);
@@ -82,6 +87,18 @@
 //	                                         store is full (the message says how much is needed)
 //	{type: "tokens", id, count, max, truncated}  the answer to tokenize: token count, the
 //	                                         text context (128) and the tokens beyond it
+//	{type: "memory", id, bytes, buffers, goHeap, goSys}
+//	                                         after each finished generate/inpaint: GPU bytes
+//	                                         and buffers the device holds (-1: not a GPU),
+//	                                         Go heap after a collection (memory_js.go)
+//	{type: "fault", id, fault}               a fault switch is armed (test builds only)
+//	{type: "exit", code, message}            from site/worker.js, not Go: the Go program
+//	                                         ended (a panic: code 2) or the worker closed
+//	                                         itself; the page starts a new worker
+//
+// Any message the worker cannot use (wrong types, unknown fields or
+// types, too many at once) is answered with an error or ignored; it never
+// ends the Go program. Only the fault switches of test builds do.
 //
 // data fields are Uint8Arrays of RGBA pixels, transferred (not copied).
 //
@@ -108,6 +125,7 @@ import (
 )
 
 func main() {
+	initFaults() // test builds only (faults_js.go)
 	dev, info, err := backend.Open(backend.Auto)
 	if err != nil { // Auto falls back to the CPU; this is a bug
 		post(map[string]any{"type": "error", "kind": glide.KindOf(err).String(), "message": err.Error()})
@@ -180,13 +198,24 @@ type worker struct {
 }
 
 // onMessage runs on the JS event loop: it only decodes the message and
-// hands it over (a cancel takes effect at once), never blocks.
+// hands it over (a cancel takes effect at once), never blocks. A message
+// it cannot decode is answered with an error, never a crash: a panic here
+// would end the Go program.
 func (w *worker) onMessage(_ js.Value, args []js.Value) any {
+	var id float64 // known once read: the error then answers the request
+	defer func() {
+		if r := recover(); r != nil {
+			postError(id, glide.Errorf("worker", glide.BadInput, "malformed message (a field of a type no request takes, e.g. a BigInt): %v", r))
+		}
+	}()
+	if len(args) == 0 {
+		return nil
+	}
 	data := args[0].Get("data")
 	if data.Type() != js.TypeObject {
 		return nil
 	}
-	id := num(data, "id", 0)
+	id = num(data, "id", 0)
 	switch typ := str(data, "type"); typ {
 	case "ack":
 		select {
@@ -242,6 +271,8 @@ func (w *worker) onMessage(_ js.Value, args []js.Value) any {
 		default:
 			postError(id, glide.Errorf(typ, glide.BadInput, "too many requests queued; wait for the running one"))
 		}
+	case "fault":
+		w.fault(id, data) // test builds only (faults_js.go); else unknown
 	default:
 		postError(id, glide.Errorf("worker", glide.BadInput, "unknown request type %q", typ))
 	}
@@ -298,6 +329,8 @@ func (w *worker) run(r request) {
 	}
 	if err != nil {
 		postError(r.id, err)
+	} else if r.typ == "generate" || r.typ == "inpaint" {
+		postMemory(r.id, w.dev)
 	}
 }
 

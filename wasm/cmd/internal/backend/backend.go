@@ -50,4 +50,6 @@ type Info struct {
 	// Note is a line for the UI, e.g. "running on CPU in wasm: slow
 	// (WebGPU device not available in this build yet)".
 	Note string
+
+	selfTestNote string // why the f16 path was dropped after SelfTest
 }

@@ -56,6 +56,12 @@ func Open(name string) (nn.Device, Info, error) {
 		}
 		return nil, info, err
 	}
+	if dev, err = checked(dev, name, &info); err != nil {
+		if name == Auto {
+			return cpu(info, err.Error())
+		}
+		return nil, info, err
+	}
 	info.Backend, info.Device = WebGPU, dev.Name()
 	if dev.F16() {
 		info.Backend = WebGPUF16
@@ -64,7 +70,39 @@ func Open(name string) (nn.Device, Info, error) {
 		return nil, info, glide.Errorf("device", glide.MissingFeature, "the f16 path was refused on %s: %s", info.Adapter, dev.F16Refused())
 	}
 	info.Note = fmt.Sprintf("running on the GPU with WebGPU (%s)", dev.Name())
+	if info.selfTestNote != "" {
+		info.Note += "; " + info.selfTestNote
+	}
 	return dev, info, nil
+}
+
+// checked runs the start-up self-test (SelfTest) on dev. When the f16
+// path fails it, dev is closed and an f32 device on a new adapter
+// replaces it (Auto and WebGPU only), and info says so; when the f32 path
+// fails too, the error says why and Auto falls back to the CPU.
+func checked(dev *webgpu.Device, name string, info *Info) (*webgpu.Device, error) {
+	f16Err := SelfTest(dev, dev.F16())
+	if f16Err == nil {
+		return dev, nil
+	}
+	dev.Close()
+	if !dev.F16() || name == WebGPUF16 {
+		return nil, glide.Errorf("device", glide.KindUnknown, "%s", errSelfTest(precision(dev.F16()), f16Err))
+	}
+	info.selfTestNote = errSelfTest("f16", f16Err) + ": using the f32 kernels"
+	a, aerr := gpu.RequestAdapter() // an adapter hands out one device only
+	if aerr != nil {
+		return nil, glide.Errorf("device", glide.NoAdapter, "%s; no adapter for the f32 path: %v", info.selfTestNote, aerr)
+	}
+	dev, err := newWebGPU(a, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := SelfTest(dev, false); err != nil {
+		dev.Close()
+		return nil, glide.Errorf("device", glide.KindUnknown, "%s, and %s", errSelfTest("f16", f16Err), errSelfTest("f32", err))
+	}
+	return dev, nil
 }
 
 // cpu is the CPU device in wasm: one thread, since Go's wasm has one.
