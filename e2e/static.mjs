@@ -46,10 +46,13 @@ function listen(handler) {
   });
 }
 
-// startStatic serves the files under root, nothing else.
-export async function startStatic(root) {
-  return listen((req, res) => {
-    const file = resolve(root, req.url);
+// startStatic serves the files under root, nothing else. prefix (e.g.
+// '/tools/glide/') serves them under that path instead of '/'; the
+// returned url then ends with it.
+export async function startStatic(root, { prefix = '/' } = {}) {
+  const srv = await listen((req, res) => {
+    const under = req.url.startsWith(prefix) ? `/${req.url.slice(prefix.length)}` : null;
+    const file = under === null ? null : resolve(root, under);
     if (!file || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
@@ -58,6 +61,7 @@ export async function startStatic(root) {
     if (req.method === 'HEAD') return res.end();
     fs.createReadStream(file).pipe(res);
   });
+  return { ...srv, url: srv.url.replace(/\/$/, prefix) };
 }
 
 // startWeights serves the weights folder dir with CORS and Range. The

@@ -25,6 +25,9 @@ import { createStage } from './ui-stage.js';
 import { createEstimate } from './ui-estimate.js';
 import { createFieldErrors } from './ui-fields.js';
 import { setupEdit } from './edit.js';
+import './ui-update.js'; // issue 11: service worker, "Reload to update", the offline line
+import './gallery.js'; // issue 11: the Gallery (finished images on this device)
+import './share.js'; // issue 11: share links ("Copy link") and settings from dropped PNGs
 
 const $ = (id) => document.getElementById(id);
 const form = $('form');
@@ -156,6 +159,8 @@ function onMessage(data) {
       progress.finish(`${req.steps} + ${req.upsampleSteps} steps · guidance ${req.guidance}` +
         (data.images.length > 1 ? ` · ${data.images.length} images` : ''));
       stage.results(data.images, { prompt: req.prompt, seed: data.seed });
+      // The gallery and the share link take the finished run from here.
+      document.dispatchEvent(new CustomEvent('webglide:done', { detail: { req, data } }));
       setStatus(`Done in ${data.seconds.toFixed(1)} s (seed ${data.seed}).` + peakText(data.peakMemory) +
         (data.warnings.length ? ` ${data.warnings.join(' ')}` : '') + (note ?? ''));
       notify.done(req.prompt || 'an image without a prompt');

@@ -42,7 +42,9 @@ export function createStage({ stage, empty, preview, results }) {
     async results(images, { prompt, seed }) {
       const made = [];
       const items = await Promise.all(images.map(async (img, i) => {
-        const url = URL.createObjectURL(await toPNG(img));
+        // The worker's PNG (with its text chunks, as glide generate writes
+        // them) where there is one; else drawn here.
+        const url = URL.createObjectURL(img.png ? new Blob([img.png], { type: 'image/png' }) : await toPNG(img));
         made.push(url);
         const li = document.createElement('li');
         const fig = document.createElement('figure');

@@ -26,3 +26,12 @@ export async function launch({ webgpu = true } = {}) {
   if (webgpu) args.push('--enable-unsafe-webgpu');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
+
+// launchPersistent starts headless Chromium with a profile folder, as a
+// person's browser is (not incognito: Playwright's own contexts are, and
+// Chromium says such pages cannot be installed). It returns the context.
+export async function launchPersistent(userDataDir, { webgpu = true } = {}) {
+  const args = ['--headless', '--no-sandbox', ...QUIET];
+  if (webgpu) args.push('--enable-unsafe-webgpu');
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args });
+}
