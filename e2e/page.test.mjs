@@ -56,7 +56,7 @@ async function open(browser, query = {}, viewport = DESKTOP, init = null) {
   page.on('pageerror', (e) => errors.push(e));
   await page.goto(new URL(`?${new URLSearchParams(query)}`, server.url).href);
   await assert.doesNotReject(page.getByRole('button', { name: 'Generate' }).and(page.locator(':enabled'))
-    .waitFor({ timeout: 30_000 }), 'the page never became ready');
+    .waitFor({ timeout: 90_000 }), 'the page never became ready (90 s)');
   return { page, errors };
 }
 
