@@ -105,8 +105,7 @@ if (button) {
   document.addEventListener('dragover', (e) => { if (!ownZone(e.target) && isPNGDrag(e)) e.preventDefault(); });
   document.addEventListener('drop', dropped);
   window.addEventListener('hashchange', applyHash);
-  // After app.js has set up the form (module scripts run before
-  // DOMContentLoaded), so the link's values win over its defaults.
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', applyHash);
-  else applyHash();
+  // After app.js has set up the form (this module is evaluated before
+  // app.js's own code runs), so the link's values win over its defaults.
+  setTimeout(applyHash, 0);
 }
