@@ -6,6 +6,7 @@
 //     from another origin need CORS;
 //   A, the embedding site: in-memory pages sent with a
 //     Content-Security-Policy header.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -20,23 +21,23 @@ const GOLDEN = path.join(ROOT, 'testdata', 'golden');
 export const csp = (b) => `script-src ${b} 'wasm-unsafe-eval'; worker-src blob:; connect-src ${b}`;
 
 // startB converts the tiny models into a temporary folder next to links
-// to site/ and build/, and serves it.
-export async function startB() {
+// to site/ and build/, and serves it. Without upsampler the weights hold
+// the base bundle only (64×64 images: the upsampler's 256×256 step takes
+// minutes on SwiftShader under load).
+export async function startB({ upsampler = true } = {}) {
   for (const f of ['build/glide', 'build/webglide.wasm', 'build/wasm_exec.js', 'build/webgpu-encode.js', 'site/widget.js']) {
     if (!fs.existsSync(path.join(ROOT, f))) throw new Error(`${f} is missing: run make build first`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webglide-widget-'));
-  for (const [kase, pt, name] of [
-    ['tiny_base_model', 'tiny-base.pt', 'base'],
-    ['tiny_upsample_model', 'tiny-upsample.pt', 'upsample'],
-  ]) {
+  const bundles = [['tiny_base_model', 'tiny-base.pt', 'base'], ['tiny_upsample_model', 'tiny-upsample.pt', 'upsample']];
+  for (const [kase, pt, name] of upsampler ? bundles : bundles.slice(0, 1)) {
     execFileSync(path.join(ROOT, 'build', 'glide'), ['convert', '--config', path.join(GOLDEN, kase, 'case.json'),
       path.join(GOLDEN, kase, pt), path.join(dir, 'weights', name)], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
   const links = ['site', 'build'].map((d) => path.join(dir, d));
   for (const l of links) fs.symlinkSync(path.join(ROOT, path.basename(l)), l);
   const srv = await startWeights(dir);
-  const bundleBytes = ['base', 'upsample'].flatMap((b) =>
+  const bundleBytes = (upsampler ? ['base', 'upsample'] : ['base']).flatMap((b) =>
     JSON.parse(fs.readFileSync(path.join(dir, 'weights', b, 'manifest.json'), 'utf8')).shards)
     .reduce((n, s) => n + s.bytes, 0);
   const stop = srv.stop;
@@ -65,4 +66,66 @@ export function startA(pages, headers = {}) {
       resolve({ url: `http://127.0.0.1:${server.address().port}/`, requests, stop });
     });
   });
+}
+
+// openHost opens a.url in a new page of browser and records the glide-*
+// events the document sees (in order, n; glide-done's PNG as a later
+// {type: 'png', dataURL} entry) through an exposed function, which exists
+// before the page loads, so it is no window property the widget added.
+// It returns {page, log, errors, events(id, type?), waitFor(pred, what)}.
+export async function openHost(browser, a) {
+  const page = await (await browser.newContext()).newPage();
+  const log = [];
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && new URL(r.url()).pathname !== '/favicon.ico') errors.push(`${r.status()}: ${r.url()}`);
+  });
+  await page.exposeFunction('glideLog', (e) => log.push(e));
+  await page.goto(a.url);
+  await page.evaluate(() => {
+    let n = 0;
+    for (const type of ['glide-progress', 'glide-done', 'glide-error']) {
+      document.addEventListener(type, (e) => {
+        const { blob, images, ...rest } = e.detail; // blobs do not cross; the PNG follows below
+        window.glideLog({ n: n++, type, id: e.target.id, ...rest, blobType: blob?.type, blobSize: blob?.size, count: images?.length });
+        if (blob) {
+          const r = new FileReader();
+          r.onload = () => window.glideLog({ n: -1, type: 'png', id: e.target.id, dataURL: r.result });
+          r.readAsDataURL(blob);
+        }
+      });
+    }
+  });
+  const events = (id, type) => log.filter((e) => e.id === id && (type ? e.type === type : e.type !== 'png'))
+    .sort((x, y) => x.n - y.n);
+  const statuses = () => page.evaluate(() => [...document.querySelectorAll('glide-image')]
+    .map((el) => `#${el.id}: "${el.shadowRoot?.querySelector('[role=status]')?.textContent}"`).join(', '));
+  // waitFor polls until pred() holds; on a timeout it says what the
+  // widgets show; a glide-error other than canceled fails at once.
+  const waitFor = async (pred, what, timeout = 480_000) => {
+    const t0 = Date.now();
+    while (!pred()) {
+      const failed = log.find((e) => e.type === 'glide-error' && e.kind !== 'canceled');
+      if (failed) assert.fail(`${what}: glide-error on #${failed.id}: ${failed.kind}: ${failed.message}`);
+      if (Date.now() - t0 > timeout) {
+        assert.fail(`${what}: not after ${timeout / 1000} s; ${await statuses()}; errors: ${JSON.stringify(errors)}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  return { page, log, errors, events, waitFor };
+}
+
+// loadWidget adds the README's script element for url's widget.js.
+export function loadWidget(page, b) {
+  return page.evaluate((src) => {
+    const s = document.createElement('script');
+    s.type = 'module';
+    s.src = src;
+    document.head.append(s);
+  }, new URL('site/widget.js', b.url).href);
 }

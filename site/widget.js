@@ -90,6 +90,12 @@ class GlideImage extends HTMLElement {
     }
   }
 
+  // disconnectedCallback cancels a run of an element taken off the page
+  // (not one only moved: that reconnects before the microtask).
+  disconnectedCallback() {
+    queueMicrotask(() => { if (!this.isConnected) this.cancel(); });
+  }
+
   attributeChangedCallback() {
     this.#render();
   }
