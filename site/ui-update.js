@@ -62,11 +62,18 @@ function offer(worker) {
   showBanner('A new version is ready.');
 }
 
+// unreachable: the last update check could not reach the site's server
+// (the browser may still say it is online: a server that is down, a
+// captive network).
+let unreachable = false;
+
 function setOffline() {
   if (!offline) return;
-  offline.hidden = navigator.onLine;
-  offline.textContent = navigator.onLine ? ''
-    : 'You are offline. The page works from this device: it generates with the weights stored here; weights not stored yet need the network once.';
+  const off = !navigator.onLine;
+  offline.hidden = !off && !unreachable;
+  const rest = 'The page works from this device: it generates with the weights stored here; weights not stored yet need the network once.';
+  offline.textContent = off ? `You are offline. ${rest}`
+    : unreachable ? `The site's server cannot be reached right now. ${rest}` : '';
 }
 
 async function register() {
@@ -96,8 +103,11 @@ async function register() {
     waiting = null;
     showBanner('A new version was installed from another tab.');
   });
-  const check = () => reg.update().catch(() => { /* offline: next time */ });
+  const check = () => reg.update().then(
+    () => { unreachable = false; setOffline(); },
+    (err) => { unreachable = err?.name === 'TypeError' || !navigator.onLine; setOffline(); });
   setInterval(check, UPDATE_EVERY_MS);
+  if (hadController) check(); // a page served from the cache: is the server there?
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') check(); });
 }
 
