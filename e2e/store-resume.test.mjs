@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from '../tools/chromium.mjs';
-import { setup, pageURL, open, ready, load, generate, startGenerate, imageHash, waitModelState, opfsFiles } from './storesetup.mjs';
+import { setup, pageURL, open, ready, load, generate, startGenerate, imageHash, waitModelState, opfsFiles, persistentContext } from './storesetup.mjs';
 
 let env, browser;
 const hashes = {};
@@ -85,14 +85,24 @@ test('a connection cut mid-shard is resumed with Range', async (t) => {
 });
 
 test('quota exceeded: a clear message, verified shards kept, Run without storing generates', async (t) => {
-  const ctx = await browser.newContext();
+  // An on-disk profile: off the record, Chromium does not enforce an
+  // overridden quota on OPFS writes.
+  const ctx = await persistentContext();
   const base = env.manifests.base.shards[0];
   try {
     const { page, errors } = await open(ctx, pageURL(env));
+    // What the site stores besides weights (the service worker's app
+    // shell), once it is there.
+    const usage = await page.evaluate(async () => {
+      await Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 10_000))]);
+      await new Promise((r) => setTimeout(r, 1000));
+      return (await navigator.storage.estimate()).usage;
+    });
     const cdp = await ctx.newCDPSession(page);
     const origin = new URL(env.site.url).origin;
     // Room for the base shard, not for the upsampler's too.
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: base.bytes + (2 << 20) });
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + base.bytes + (1 << 20) });
+    t.diagnostic(`usage before: ${usage} bytes; quota set to ${usage + base.bytes + (1 << 20)}`);
     await startGenerate(page);
     const alert = page.locator('#model-panel').getByRole('alert');
     await alert.waitFor({ timeout: 120_000 });

@@ -8,6 +8,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM } from '../tools/chromium.mjs';
 import { ROOT } from './serve.mjs';
 import { startStatic, startWeights } from './static.mjs';
 
@@ -114,7 +116,12 @@ export async function waitModelState(page, want, timeout = 30_000) {
 export function opfsFiles(page) {
   return page.evaluate(async () => {
     const root = await navigator.storage.getDirectory();
-    const d = await root.getDirectoryHandle('webglide-shards', { create: true });
+    let d;
+    try {
+      d = await root.getDirectoryHandle('webglide-shards');
+    } catch {
+      return {}; // no store yet
+    }
     const out = {};
     for await (const [name, h] of d.entries()) out[name] = (await h.getFile()).size;
     return out;
@@ -134,4 +141,23 @@ export function load(page) {
       ];
     });
   }));
+}
+
+// persistentContext is a browser context with an on-disk profile (deleted
+// by its close): Chromium enforces an overridden quota on OPFS writes there
+// (in an off-the-record context a write past the quota only returns a
+// bogus count), and storage persists as in a real profile.
+export async function persistentContext() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'webglide-profile-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true,
+    args: ['--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  const close = ctx.close.bind(ctx);
+  ctx.close = async () => {
+    await close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  };
+  return ctx;
 }

@@ -30,7 +30,7 @@ let weightsURL = pickWeights();
 let noStore = false;
 
 client.decorate((msg) => {
-  if (['load', 'generate', 'inpaint'].includes(msg.type)) return { ...msg, weights: weightsURL, noStore };
+  if (['load', 'generate', 'inpaint'].includes(msg.type)) return { ...msg, weights: weightsURL, noStore: msg.noStore || noStore };
   return msg;
 });
 

@@ -49,6 +49,10 @@
           const root = await navigator.storage.getDirectory();
           return await root.getDirectoryHandle(DIR, { create: true });
         } catch (err) {
+          dirPromise = null; // ask again next time
+          if (isQuota(err)) {
+            throw new StoreError('quota', `the browser's storage for this site is full: even the store's folder cannot be made (${err.message || err.name})`);
+          }
           console.warn('WebGLIDE: no Origin Private File System here:', err);
           return null;
         }
@@ -348,8 +352,18 @@
 
   // status says, per shard {sha, bytes}, how much is stored: bytes for a
   // verified file (its name), the .part size otherwise (0: missing).
+  // dirOrNull is dir() where a full store reads as an empty one.
+  async function dirOrNull() {
+    try {
+      return await dir();
+    } catch (err) {
+      if (err.code === 'quota') return null;
+      throw err;
+    }
+  }
+
   async function status(list) {
-    const d = await dir();
+    const d = await dirOrNull();
     if (!d) return list.map(() => 0);
     return Promise.all(list.map(async (s) => {
       if (await fileOrNull(d, s.sha)) return s.bytes;
@@ -361,7 +375,7 @@
   // info describes the store: its backend, the bytes in it, the origin's
   // usage and quota.
   async function info() {
-    const d = await dir();
+    const d = await dirOrNull();
     let stored = 0;
     let files = 0;
     if (d) {
@@ -423,7 +437,7 @@
   }
 
   async function getManifest(name) {
-    if (!(await dir())) return null;
+    if (!(await dirOrNull())) return null;
     const h = await fileOrNull(await manifests(), `${name}.json`);
     return h ? (await h.getFile()).text() : null;
   }
