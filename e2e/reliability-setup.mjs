@@ -37,12 +37,15 @@ export async function setup({ faults = false } = {}) {
 }
 
 // checkFaultsBuild fails with what to run when the faults wasm is missing
-// or older than a Go file of the worker.
+// or older than a Go file of the worker or its backend package.
 function checkFaultsBuild() {
   if (!fs.existsSync(FAULTS_WASM)) throw new Error('build/webglide-faults.wasm is missing: run make wasm-faults');
   const built = fs.statSync(FAULTS_WASM).mtimeMs;
-  const src = path.join(ROOT, 'wasm', 'cmd', 'worker');
-  const stale = fs.readdirSync(src).filter((f) => f.endsWith('.go') && fs.statSync(path.join(src, f)).mtimeMs > built);
+  const stale = [['wasm', 'cmd', 'worker'], ['wasm', 'cmd', 'internal', 'backend']].flatMap((dir) => {
+    const src = path.join(ROOT, ...dir);
+    return fs.readdirSync(src).filter((f) => f.endsWith('.go') && !f.endsWith('_test.go') &&
+      fs.statSync(path.join(src, f)).mtimeMs > built).map((f) => path.join(...dir, f));
+  });
   if (stale.length) throw new Error(`build/webglide-faults.wasm is older than ${stale.join(', ')}: run make wasm-faults`);
 }
 
@@ -65,7 +68,7 @@ export async function open(ctx, base, query) {
     });
   });
   await page.goto(new URL(`?${new URLSearchParams(query)}`, base).href);
-  await waitReady(page, 120_000);
+  await waitReady(page, 300_000);
   return { page, errors };
 }
 
@@ -97,7 +100,7 @@ export const clearLog = (page) => page.evaluate(() => { window.statusLog.length 
 
 // generate fills the form, clicks Generate and waits for image 1; it
 // returns {pixels: a hex digest of its RGBA pixels, width, seconds}.
-export async function generate(page, { prompt = 'a red apple', steps = '2', seed = '7', timeout = 400_000 } = {}) {
+export async function generate(page, { prompt = 'a red apple', steps = '1', seed = '7', timeout = 540_000 } = {}) {
   await page.getByRole('textbox', { name: 'Prompt' }).fill(prompt);
   await page.getByRole('spinbutton', { name: 'Steps' }).fill(steps);
   await page.getByRole('textbox', { name: 'Seed' }).fill(seed);

@@ -135,15 +135,15 @@ function onMessage(data) {
         progress.upsampler(hasUpsampler);
         progress.mark();
         setStatus(`Weights loaded in ${data.seconds.toFixed(1)} s. ${job.measure ? 'Timing one step…' : 'Starting…'}`);
-      }
-      break;
-    case 'progress':
         // The worker fell back to one model at a time (the upsampler ran
         // out of memory next to the base model): say so, here and when done.
         if (data.note) {
           job.note = ` Note: ${data.note}.`;
           setStatus(`Weights loaded in ${data.seconds.toFixed(1)} s.${job.note}`);
         }
+      }
+      break;
+    case 'progress':
       // Acknowledge first: the worker waits for it before the next step,
       // which makes a Cancel click take effect at the next step boundary.
       if (data.seq !== undefined) client.post({ type: 'ack', seq: data.seq });
@@ -185,7 +185,8 @@ function onMessage(data) {
       } else {
         const field = data.kind === 'bad-input' ? fieldOf(data.message) : null;
         if (field) fieldErrors.show([{ field, message: `${LABELS[field]}: ${data.message}` }]);
-        setStatus(`Error (${data.kind}): ${data.message}` + (RETRY[data.kind] ?? ''), { error: true });
+        const retry = RETRY[data.kind] ? `${/[.!?]$/.test(data.message) ? '' : '.'}${RETRY[data.kind]}` : '';
+        setStatus(`Error (${data.kind}): ${data.message}${retry}`, { error: true });
       }
       setBusy(false);
       break;
@@ -281,11 +282,6 @@ function failed(text, message) {
   setBusy(false);
 }
 
-function start() {
-  client.on('*', onMessage);
-  client.on('crash', ({ message }) => restart(message));
-  for (const r of document.querySelectorAll('input[name="mode"]')) {
-    r.addEventListener('change', () => {
 // What to do after an error of these kinds: the worker opens a new
 // device for the next request (wasm/cmd/worker healthy()).
 const RETRY = {
@@ -335,6 +331,11 @@ function restart(why) {
   }
 }
 
+function start() {
+  client.on('*', onMessage);
+  client.on('crash', ({ message }) => restart(message));
+  for (const r of document.querySelectorAll('input[name="mode"]')) {
+    r.addEventListener('change', () => {
       document.body.dataset.mode = mode();
       document.dispatchEvent(new CustomEvent('webglide:mode', { detail: { mode: mode() } }));
     });
