@@ -51,7 +51,8 @@ async function open(browser, weights) {
   page.on('pageerror', (e) => errors.push(e));
   const q = new URLSearchParams({ weights, upsample_steps: '1', preview_every: '1' });
   await page.goto(new URL(`?${q}`, server.url).href);
-  await page.getByRole('button', { name: 'Generate' }).and(page.locator(':enabled')).waitFor({ timeout: 30_000 });
+  // The wasm compiles slowly on a loaded machine.
+  await page.getByRole('button', { name: 'Generate' }).and(page.locator(':enabled')).waitFor({ timeout: 120_000 });
   // The mode switch's radios are drawn as a segmented control: click the label.
   await page.locator('label', { hasText: 'Edit an image' }).click();
   assert.ok(await page.getByRole('radio', { name: 'Edit an image' }).isChecked());
@@ -197,7 +198,7 @@ test('edit mode: cancel mid-run, then a missing bundle is explained', async () =
     await page.getByText(/0 of 4096 cells painted/).waitFor({ timeout: 5_000 });
     await stroke(page, 0.5);
     await page.getByRole('button', { name: 'Generate' }).click();
-    await genStatus(page).filter({ hasText: /step \d+ of 200/ }).waitFor({ timeout: 120_000 });
+    await genStatus(page).filter({ hasText: /step \d+ of 200/ }).waitFor({ timeout: 300_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();
     await genStatus(page).filter({ hasText: 'Canceled' }).waitFor({ timeout: 5_000 });
     assert.ok(await page.getByRole('button', { name: 'Generate' }).isEnabled());
