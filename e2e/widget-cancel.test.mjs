@@ -18,7 +18,7 @@ before(async () => {
   b = await startB({ upsampler: false });
   a = await startA({ '/': hostPage }, { 'Content-Security-Policy': csp(new URL(b.url).origin) });
   browser = await launch();
-  host = await openHost(browser, a);
+  host = await openHost(browser, a, b.absent);
   await loadWidget(host.page, b);
 });
 after(async () => {

@@ -34,7 +34,7 @@ before(async () => {
   a = await startA({ '/': hostPage(), '/host.css': '.row { display: flex; gap: 16px; align-items: flex-start; }' },
     { 'Content-Security-Policy': csp(new URL(b.url).origin) });
   browser = await launch();
-  ({ page, log, errors, events, waitFor } = await openHost(browser, a));
+  ({ page, log, errors, events, waitFor } = await openHost(browser, a, b.absent));
   // The prompt with markup, set as an attribute value (as a host would).
   await page.evaluate((p) => document.getElementById('two').setAttribute('prompt', p), MARKUP);
 });

@@ -8,6 +8,7 @@
 //   const job = submit(req, (msg) => …);  // msg: the worker's messages for
 //                                         // this job, or a synthesized
 //                                         // {type: 'error', kind, message}
+//                                         // or {type: 'queued', ahead}
 //   job.cancel();                         // no further messages
 //
 // The worker starts on the first job, not when the module loads (heavy
@@ -68,8 +69,10 @@ export function submit(req, onMessage) {
   const job = { id: 0, canceled: false, onMessage };
   start().then(() => {
     if (job.canceled) return;
+    const ahead = jobs.size;
     job.id = client.request(req);
     jobs.set(job.id, job);
+    onMessage({ type: 'queued', id: job.id, ahead }); // synthesized: the jobs before it in the worker
   }, (err) => {
     if (!job.canceled) onMessage({ type: 'error', id: 0, kind: err.kind || 'unknown', message: err.message });
   });

@@ -165,6 +165,9 @@ class GlideImage extends HTMLElement {
   #onMessage(msg) {
     const v = this.#view;
     switch (msg.type) {
+      case 'queued':
+        v.setStatus(msg.ahead ? `Waiting for ${msg.ahead === 1 ? 'the image' : `${msg.ahead} images`} before this one on the page…` : 'Starting…');
+        break;
       case 'download-plan':
         if (msg.bytesToFetch > 0) {
           this.#run.downloading = true;
