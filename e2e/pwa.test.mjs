@@ -71,7 +71,8 @@ test('installable; offline after one visit; gallery, PNG text chunks, share link
     assert.equal(new URL(manifest.start_url, manifestURL).href, env.site.url, 'start_url is the page');
     assert.ok(manifest.icons.some((i) => i.purpose === 'maskable'), 'a maskable icon');
     for (const want of ['192x192', '512x512']) assert.ok(manifest.icons.some((i) => i.sizes === want), `an icon of ${want}`);
-    for (const icon of manifest.icons) {
+    assert.deepEqual(manifest.screenshots.map((s) => s.form_factor).sort(), ['narrow', 'wide']);
+    for (const icon of [...manifest.icons, ...manifest.screenshots]) {
       const got = await page.evaluate(async (u) => {
         const res = await fetch(u);
         const bmp = await createImageBitmap(await res.blob());
