@@ -1,6 +1,6 @@
 // Benchmark (not a test): weights from the browser's shard store to the GPU.
 //
-//   node e2e/bench-store.mjs [--weights DIR]      (make bench-store)
+//   node e2e/bench-store.mjs [--weights DIR] [--dist DIR]      (make bench-store)
 //
 // Serves dist/ and the weights folder DIR (base/ and upsample/ bundles;
 // default: full-size detweights bundles written once into
@@ -24,6 +24,7 @@ import { startStatic, startWeights } from './static.mjs';
 const args = process.argv.slice(2);
 const flag = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
 const weightsDir = path.resolve(flag('--weights', path.join(ROOT, 'build', 'bench-weights')));
+const dist = path.resolve(flag('--dist', DIST));
 
 function ensureWeights() {
   if (fs.existsSync(path.join(weightsDir, 'base', 'manifest.json'))) return;
@@ -69,9 +70,9 @@ async function ready(page) {
 }
 
 async function main() {
-  if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error('dist/ is missing: run make site first');
+  if (!fs.existsSync(path.join(dist, 'index.html'))) throw new Error(`${dist} is missing: run make site first`);
   ensureWeights();
-  const site = await startStatic(DIST);
+  const site = await startStatic(dist);
   const weights = await startWeights(weightsDir);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'webglide-bench-'));
   const ctx = await chromium.launchPersistentContext(profile, {

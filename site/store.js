@@ -229,10 +229,39 @@
     };
   }
 
+  // Two reusable shard buffers (the shard being uploaded and the next one
+  // being verified): reading from the store then leaves no fresh 64 MiB
+  // ArrayBuffer per shard for the garbage collector to find late. The Go
+  // side hands a shard's bytes back with release() after its upload.
+  const pool = [];
+  function take(n) {
+    const i = pool.findIndex((b) => b.byteLength >= n);
+    return new Uint8Array(i >= 0 ? pool.splice(i, 1)[0] : new ArrayBuffer(n), 0, n);
+  }
+  function release(view) {
+    if (view?.buffer instanceof ArrayBuffer && view.buffer.byteLength >= (1 << 20) && pool.length < 2 && !pool.includes(view.buffer)) {
+      pool.push(view.buffer);
+    }
+  }
+
+  // readFile reads a stored file of `bytes` bytes into a pooled buffer
+  // (through a sync handle; File.arrayBuffer where another tab holds it).
   async function readFile(handle, bytes) {
     const file = await handle.getFile();
     if (file.size !== bytes) return null;
-    return new Uint8Array(await file.arrayBuffer());
+    let h;
+    try {
+      h = await handle.createSyncAccessHandle();
+    } catch {
+      return new Uint8Array(await file.arrayBuffer());
+    }
+    try {
+      const buf = take(bytes);
+      if (h.read(buf, { at: 0 }) !== bytes) { release(buf); return null; }
+      return buf;
+    } finally {
+      h.close();
+    }
   }
 
   // shard returns the verified bytes of shard s = {url, sha, bytes, file},
@@ -240,14 +269,30 @@
   // it. opts: {store: false} to keep it in memory only; {keep: false} to
   // only make sure it is stored (returns null). progress(loaded, fromStore)
   // reports bytes.
+  // A prefetch (keep: false) keeps the one shard it read for the shard()
+  // call that follows it, so that the shard is read and hashed once.
+  const prefetched = new Map(); // sha → verified bytes
+  function keepOrDrop(s, bytes, opts) {
+    if (opts.keep !== false) return bytes;
+    if (bytes && prefetched.size === 0) prefetched.set(s.sha, bytes);
+    else release(bytes);
+    return null;
+  }
+
   async function shard(s, opts = {}, progress = () => {}) {
+    if (opts.keep !== false && prefetched.has(s.sha)) {
+      const bytes = prefetched.get(s.sha);
+      prefetched.delete(s.sha);
+      progress(s.bytes, true);
+      return bytes;
+    }
     const d = await dir();
     if (d) {
       // What is stored and verified is used even when not storing more.
       const stored = await readStored(d, s);
       if (stored) {
         progress(s.bytes, true);
-        return opts.keep === false ? null : stored;
+        return keepOrDrop(s, stored, opts);
       }
     }
     if (!d || opts.store === false) {
@@ -258,7 +303,7 @@
       return sink.buf;
     }
     const bytes = await withLock(s, () => fetchToStore(d, s, progress));
-    return opts.keep === false ? null : bytes;
+    return keepOrDrop(s, bytes, opts);
   }
 
   // readStored reads and verifies the stored <sha>; a corrupt or wrong-size
@@ -271,6 +316,7 @@
       verified.add(s.sha);
       return bytes;
     }
+    release(bytes);
     console.warn(`WebGLIDE: stored shard ${s.sha} (${s.file}) is corrupt; fetching it again`);
     verified.delete(s.sha);
     await remove(d, s.sha);
@@ -322,9 +368,9 @@
       try {
         resumed = h.getSize() > 0;
         ct = await download(s, opfsSink(h), (n) => progress(n, false));
-        bytes = new Uint8Array(s.bytes);
+        bytes = take(s.bytes);
         const n = h.read(bytes, { at: 0 });
-        if (n !== s.bytes) bytes = null;
+        if (n !== s.bytes) { release(bytes); bytes = null; }
       } catch (err) {
         h.close();
         h = null;
@@ -335,6 +381,9 @@
       }
       const ok = bytes && (await sha256(bytes)) === s.sha;
       if (!ok) {
+        const head = bytes ? bytes.slice(0, 64) : new Uint8Array();
+        release(bytes);
+        bytes = head;
         await remove(d, part);
         if (resumed && round === 1) continue; // the kept prefix may be stale: once more from zero
         throw notShard(s, ct, bytes ? bytes.subarray(0, 64) : new Uint8Array());
@@ -342,6 +391,7 @@
       try {
         await ph.move(s.sha);
       } catch (err) {
+        release(bytes);
         if (isQuota(err)) throw quotaError(s, err);
         throw new StoreError('storage', `shard ${s.file}: cannot rename ${part} to its final name: ${err.message || err}`);
       }
@@ -405,6 +455,8 @@
       try { await d.removeEntry(name); } catch (err) { if (err.name !== 'NotFoundError') busy++; }
     }
     verified.clear();
+    for (const b of prefetched.values()) release(b);
+    prefetched.clear();
     const m = await manifests();
     for await (const [name] of m.entries()) {
       try { await m.removeEntry(name); } catch (err) { if (err.name !== 'NotFoundError') busy++; }
@@ -501,5 +553,5 @@
     }
   }
 
-  self.webglideStore = { shard, status, info, clear, persist, beginImport, putManifest, getManifest, StoreError };
+  self.webglideStore = { shard, release, status, info, clear, persist, beginImport, putManifest, getManifest, StoreError };
 })();

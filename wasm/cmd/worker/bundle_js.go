@@ -161,7 +161,8 @@ func (w *worker) loadBundle(id float64, weightsURL, name string, required bool) 
 			tt.Label = t.Name
 			out[t.Name] = tt
 		}
-		data = js.Null() // the shard's bytes may go now
+		st.release(data) // its buffer serves the next shard
+		data = js.Null()
 		stats.upload += time.Since(t0)
 		stats.bytes += s.Bytes
 		if err := w.dev.Err(); err != nil {

@@ -44,6 +44,10 @@ func (st shardStore) shard(url string, s weights.Shard, noStore, keep bool, prog
 	return await(st.v.Call("shard", ref(url, s), opts, cb))
 }
 
+// release hands a shard's bytes back to the store's buffer pool once
+// they are uploaded (queue.writeBuffer copied them).
+func (st shardStore) release(data js.Value) { st.v.Call("release", data) }
+
 // start is shard without waiting: it returns a function that waits.
 func (st shardStore) start(url string, s weights.Shard, noStore bool) func() error {
 	done := make(chan error, 1)
