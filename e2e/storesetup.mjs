@@ -54,7 +54,7 @@ export async function open(ctx, url) {
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(url);
+  await page.goto(url, { timeout: 120_000 }); // minutes on a loaded 2-core machine
   await ready(page);
   return { page, errors };
 }
