@@ -111,7 +111,9 @@ export async function openHost(browser, a, absent = []) {
     .map((el) => `#${el.id}: "${el.shadowRoot?.querySelector('[role=status]')?.textContent}"`).join(', '));
   // waitFor polls until pred() holds; on a timeout it says what the
   // widgets show; a glide-error other than canceled fails at once.
-  const waitFor = async (pred, what, timeout = 480_000) => {
+  // GLIDE_E2E_WAIT_S lengthens the default on a slow machine (run node
+  // --test with a --test-timeout to match).
+  const waitFor = async (pred, what, timeout = 1000 * Number(process.env.GLIDE_E2E_WAIT_S || 480)) => {
     const t0 = Date.now();
     while (!pred()) {
       const failed = log.find((e) => e.type === 'glide-error' && e.kind !== 'canceled');

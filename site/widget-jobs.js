@@ -27,8 +27,17 @@ client.on('*', (msg) => {
   if (msg.type === 'device') device = msg;
   if (typeof msg.id === 'number') jobs.get(msg.id)?.onMessage(msg);
   if (msg.type === 'store-wait') jobs.values().next().value?.onMessage(msg); // the running job's
-  if (msg.type === 'done' || msg.type === 'error') jobs.delete(msg.id);
+  if (msg.type === 'done' || msg.type === 'error') finished(msg.id);
 });
+
+// finished drops job id and tells the jobs that were behind it how many
+// are before them now.
+function finished(id) {
+  const at = [...jobs.keys()].indexOf(id);
+  if (at < 0) return;
+  jobs.delete(id);
+  [...jobs.values()].forEach((job, ahead) => { if (ahead >= at) job.onMessage({ type: 'queued', id: job.id, ahead }); });
+}
 
 // fail ends every job with an error of kind and restarts the worker on
 // the next job.
@@ -82,7 +91,7 @@ export function submit(req, onMessage) {
       job.canceled = true;
       if (job.id) {
         client.post({ type: 'cancel', id: job.id });
-        jobs.delete(job.id);
+        finished(job.id);
       }
     },
   };

@@ -57,7 +57,7 @@ class GlideImage extends HTMLElement {
   static observedAttributes = [...Object.keys(DEFAULTS).map(attrOf), 'size', 'autostart'];
 
   #view;
-  #run = null; // {job, resolve, reject, prompt, downloading}
+  #run = null; // {job, resolve, reject, prompt}
   #autostarted = false;
 
   constructor() {
@@ -140,7 +140,7 @@ class GlideImage extends HTMLElement {
     this.#view.setBusy(true);
     this.#view.setStatus('Waiting for the compute worker…');
     return new Promise((resolve, reject) => {
-      const run = { resolve, reject, prompt, downloading: false };
+      const run = { resolve, reject, prompt };
       this.#run = run;
       run.job = submit(req, (msg) => { if (this.#run === run) this.#onMessage(msg); });
     });
@@ -170,7 +170,6 @@ class GlideImage extends HTMLElement {
         break;
       case 'download-plan':
         if (msg.bytesToFetch > 0) {
-          this.#run.downloading = true;
           v.setStatus(`First run on this site: downloading ${MB(msg.bytesToFetch)} MB of ${msg.bundle} weights ` +
             '(stored in this browser for next time)…');
         }
