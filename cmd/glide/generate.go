@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -32,18 +31,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	def := glide.DefaultOptions()
-	weights := fs.String("weights", "", weightsHelp)
-	prompt := fs.String("prompt", "", "the text prompt (\"\" is valid: an unconditional image)")
-	seed := fs.String("seed", "", "random seed (an unsigned integer; default: a random seed, printed)")
-	guidance := fs.Float64("guidance", def.GuidanceScale, "classifier-free guidance scale (≥ 0)")
-	steps := fs.String("steps", def.BaseSteps, "base sampling steps or respacing: a count (1..1000), \"ddimN\", or a comma list")
-	upSteps := fs.String("upsample-steps", def.UpsampleSteps, "upsampler respacing (DDIM)")
-	upTemp := fs.Float64("upsample-temp", def.UpsampleTemp, "upsampler start-noise temperature")
-	batch := fs.Int("batch", def.BatchSize, fmt.Sprintf("images per run (1..%d)", glide.MaxBatchSize))
-	out := fs.String("out", "out.png", "output PNG (with --batch > 1: a contact sheet, plus OUT-1.png, OUT-2.png, …)")
-	out64 := fs.String("out64", "", "also write the 64×64 base sample(s) here")
-	threads := fs.Int("threads", 0, "CPU threads (0 = all cores)")
-	quiet := fs.Bool("quiet", false, "no progress bar")
+	f := addRunFlags(fs, def, weightsHelp, "the text prompt (\"\" is valid: an unconditional image)", "upsampler respacing (DDIM)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: glide generate --weights W --prompt TEXT [--seed N] [--guidance 3] [--steps 100]")
 		fmt.Fprintln(stderr, "                      [--upsample-steps fast27] [--upsample-temp 0.997] [--batch N] [--out out.png] [--out64 out64.png]")
@@ -71,37 +59,20 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	if !set["prompt"] {
 		return usageErr("--prompt is required (use --prompt \"\" for an unconditional image)")
 	}
-	if *weights == "" {
+	if *f.weights == "" {
 		return usageErr("--weights is required\n%s", weightsHelp)
 	}
-	opts := def
-	opts.Prompt, opts.GuidanceScale, opts.BaseSteps, opts.UpsampleSteps = *prompt, *guidance, *steps, *upSteps
-	opts.UpsampleTemp, opts.BatchSize = *upTemp, *batch
-	if *seed == "" {
-		opts.Seed = rand.Uint64() % 1_000_000_000
-	} else {
-		s, err := strconv.ParseUint(*seed, 10, 64)
-		if err != nil {
-			return usageErr("--seed %q: want an unsigned integer", *seed)
-		}
-		opts.Seed = s
-	}
-	if err := opts.Validate(); err != nil {
+	opts, err := f.options(def)
+	if err != nil {
 		return usageErr("%v", err)
 	}
-	outputs := outputPaths(*out, *batch)
-	if *out64 != "" {
-		outputs = append(outputs, outputPaths(*out64, *batch)...)
-	}
-	for _, p := range outputs {
-		if err := checkWritable(p); err != nil {
-			return usageErr("cannot write %s: %v", p, err)
-		}
+	if err := f.checkOutputs(); err != nil {
+		return usageErr("%v", err)
 	}
 
-	dev := nn.NewCPU(*threads)
+	dev := nn.NewCPU(*f.threads)
 	start := time.Now()
-	pipe, err := loadPipeline(dev, *weights)
+	pipe, err := loadPipeline(dev, *f.weights)
 	if err != nil {
 		fmt.Fprintf(stderr, "glide generate: %v\n", err)
 		if glide.KindOf(err) == glide.BadInput {
@@ -110,7 +81,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stderr, "glide generate: models ready in %.1fs on %s; seed %d\n", time.Since(start).Seconds(), dev.Name(), opts.Seed)
-	if !*quiet {
+	if !*f.quiet {
 		bar := newProgressBar(stderr)
 		opts.Progress = bar.update
 		defer bar.finish()
@@ -125,18 +96,18 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "glide generate: warning: %s\n", w)
 	}
-	meta := pngMeta("WebGLIDE (glide generate)", opts, *weights)
-	if err := writeImages(*out, res.Images, opts.Prompt, meta); err != nil {
+	meta := glide.PNGText("WebGLIDE (glide generate)", opts, *f.weights)
+	if err := writeImages(*f.out, res.Images, opts.Prompt, meta); err != nil {
 		fmt.Fprintf(stderr, "glide generate: %v\n", err)
 		return 1
 	}
-	if *out64 != "" {
-		if err := writeImages(*out64, res.Base, opts.Prompt, meta); err != nil {
+	if *f.out64 != "" {
+		if err := writeImages(*f.out64, res.Base, opts.Prompt, meta); err != nil {
 			fmt.Fprintf(stderr, "glide generate: %v\n", err)
 			return 1
 		}
 	}
-	fmt.Fprintf(stdout, "%s\n", strings.Join(outputPaths(*out, *batch), "\n"))
+	fmt.Fprintf(stdout, "%s\n", strings.Join(outputPaths(*f.out, *f.batch), "\n"))
 	return 0
 }
 

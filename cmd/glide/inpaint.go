@@ -11,10 +11,8 @@ import (
 	_ "image/jpeg" // source images may be JPEG
 	_ "image/png"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,20 +34,10 @@ func runInpaint(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inpaint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	def := glide.DefaultInpaintOptions()
-	weights := fs.String("weights", "", inpaintWeightsHelp)
+	f := addRunFlags(fs, def, inpaintWeightsHelp, "the text prompt for the regenerated region",
+		"upsampler respacing (ancestral sampling, as the inpaint notebook)")
 	imagePath := fs.String("image", "", "the source image (PNG, JPEG or WebP; a non-square one is centre-cropped)")
 	maskPath := fs.String("mask", "", "the mask (PNG): white where the image is regenerated, black where it is kept; any size")
-	prompt := fs.String("prompt", "", "the text prompt for the regenerated region")
-	seed := fs.String("seed", "", "random seed (an unsigned integer; default: a random seed, printed)")
-	guidance := fs.Float64("guidance", def.GuidanceScale, "classifier-free guidance scale (≥ 0)")
-	steps := fs.String("steps", def.BaseSteps, "base sampling steps or respacing: a count (1..1000), \"ddimN\", or a comma list")
-	upSteps := fs.String("upsample-steps", def.UpsampleSteps, "upsampler respacing (ancestral sampling, as the inpaint notebook)")
-	upTemp := fs.Float64("upsample-temp", def.UpsampleTemp, "upsampler start-noise temperature")
-	batch := fs.Int("batch", def.BatchSize, fmt.Sprintf("images per run (1..%d)", glide.MaxBatchSize))
-	out := fs.String("out", "out.png", "output PNG (with --batch > 1: a contact sheet, plus OUT-1.png, OUT-2.png, …)")
-	out64 := fs.String("out64", "", "also write the 64×64 base sample(s) here")
-	threads := fs.Int("threads", 0, "CPU threads (0 = all cores)")
-	quiet := fs.Bool("quiet", false, "no progress bar")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: glide inpaint --weights W --image IN.png --mask MASK.png --prompt TEXT [--seed N] [--guidance 5]")
 		fmt.Fprintln(stderr, "                     [--steps 100] [--upsample-steps fast27] [--batch N] [--out out.png] [--out64 out64.png]")
@@ -79,26 +67,15 @@ func runInpaint(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case !set["prompt"]:
 		return usageErr("--prompt is required (what to paint in the masked region)")
-	case *weights == "":
+	case *f.weights == "":
 		return usageErr("--weights is required\n%s", inpaintWeightsHelp)
 	case *imagePath == "":
 		return usageErr("--image is required (the picture to edit)")
 	case *maskPath == "":
 		return usageErr("--mask is required (a PNG, white where the image is to be regenerated)")
 	}
-	opts := def
-	opts.Prompt, opts.GuidanceScale, opts.BaseSteps, opts.UpsampleSteps = *prompt, *guidance, *steps, *upSteps
-	opts.UpsampleTemp, opts.BatchSize = *upTemp, *batch
-	if *seed == "" {
-		opts.Seed = rand.Uint64() % 1_000_000_000
-	} else {
-		s, err := strconv.ParseUint(*seed, 10, 64)
-		if err != nil {
-			return usageErr("--seed %q: want an unsigned integer", *seed)
-		}
-		opts.Seed = s
-	}
-	if err := opts.Validate(); err != nil {
+	opts, err := f.options(def)
+	if err != nil {
 		return usageErr("%v", err)
 	}
 	src, srcSum, err := readImage("--image", *imagePath)
@@ -112,19 +89,13 @@ func runInpaint(args []string, stdout, stderr io.Writer) int {
 	if err := sameShape(src.Bounds(), maskImg.Bounds()); err != nil {
 		return usageErr("%v", err)
 	}
-	outputs := outputPaths(*out, *batch)
-	if *out64 != "" {
-		outputs = append(outputs, outputPaths(*out64, *batch)...)
-	}
-	for _, p := range outputs {
-		if err := checkWritable(p); err != nil {
-			return usageErr("cannot write %s: %v", p, err)
-		}
+	if err := f.checkOutputs(); err != nil {
+		return usageErr("%v", err)
 	}
 
-	dev := nn.NewCPU(*threads)
+	dev := nn.NewCPU(*f.threads)
 	start := time.Now()
-	pipe, err := loadInpaintPipeline(dev, *weights)
+	pipe, err := loadInpaintPipeline(dev, *f.weights)
 	if err != nil {
 		fmt.Fprintf(stderr, "glide inpaint: %v\n", err)
 		if glide.KindOf(err) == glide.BadInput {
@@ -135,7 +106,7 @@ func runInpaint(args []string, stdout, stderr io.Writer) int {
 	mask := glide.MaskFromImage(maskImg, pipe.Base.Cfg.ImageSize, pipe.Base.Cfg.ImageSize)
 	fmt.Fprintf(stderr, "glide inpaint: models ready in %.1fs on %s; seed %d; %d of %d mask cells regenerated\n",
 		time.Since(start).Seconds(), dev.Name(), opts.Seed, len(mask.Keep)-mask.Kept(), len(mask.Keep))
-	if !*quiet {
+	if !*f.quiet {
 		bar := newProgressBar(stderr)
 		opts.Progress = bar.update
 		defer bar.finish()
@@ -153,21 +124,21 @@ func runInpaint(args []string, stdout, stderr io.Writer) int {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "glide inpaint: warning: %s\n", w)
 	}
-	meta := pngMeta("WebGLIDE (glide inpaint)", opts, *weights)
+	meta := pngMeta("WebGLIDE (glide inpaint)", opts, *f.weights)
 	meta["glide:mode"] = "inpaint"
 	meta["glide:source-sha256"] = srcSum
 	meta["glide:mask"] = mask.String()
-	if err := writeImages(*out, res.Images, opts.Prompt, meta); err != nil {
+	if err := writeImages(*f.out, res.Images, opts.Prompt, meta); err != nil {
 		fmt.Fprintf(stderr, "glide inpaint: %v\n", err)
 		return 1
 	}
-	if *out64 != "" {
-		if err := writeImages(*out64, res.Base, opts.Prompt, meta); err != nil {
+	if *f.out64 != "" {
+		if err := writeImages(*f.out64, res.Base, opts.Prompt, meta); err != nil {
 			fmt.Fprintf(stderr, "glide inpaint: %v\n", err)
 			return 1
 		}
 	}
-	fmt.Fprintf(stdout, "%s\n", strings.Join(outputPaths(*out, *batch), "\n"))
+	fmt.Fprintf(stdout, "%s\n", strings.Join(outputPaths(*f.out, *f.batch), "\n"))
 	return 0
 }
 
