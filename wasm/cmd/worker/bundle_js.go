@@ -117,7 +117,9 @@ func (w *worker) loadBundle(id float64, weightsURL, name string, required bool) 
 	var lastPost time.Time
 	var next func() error // the prefetch of the next shard
 	for i, s := range m.Shards {
+		cached := false // the shard came from the store (no download)
 		progress := func(loaded int64, fromStore bool) {
+			cached = cached || fromStore
 			done := loaded >= s.Bytes
 			if !done && time.Since(lastPost) < 100*time.Millisecond {
 				return
@@ -153,7 +155,7 @@ func (w *worker) loadBundle(id float64, weightsURL, name string, required bool) 
 			}
 			return nil, fail(glide.KindOf(err), unwrapOp(err, op))
 		}
-		progress(s.Bytes, false)
+		progress(s.Bytes, cached)
 		t0 = time.Now()
 		for _, t := range byShard[i] {
 			view := data.Call("subarray", t.Offset, t.Offset+t.Length)
