@@ -136,3 +136,30 @@ export function loadWidget(page, b) {
     document.head.append(s);
   }, new URL('site/widget.js', b.url).href);
 }
+
+// pixelDiff decodes two PNG screenshots in page and returns how many
+// pixels differ by more than tol in some channel, and the largest
+// difference. (Chromium rasterises a rounded input border with ±1
+// antialiasing jitter between two screenshots of the same page; a style
+// leaking in changes colours and glyphs by far more.)
+export function pixelDiff(page, pngA, pngB, tol = 16) {
+  return page.evaluate(async ([a, b, tol]) => {
+    const pixels = async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const c = new OffscreenCanvas(bmp.width, bmp.height);
+      c.getContext('2d').drawImage(bmp, 0, 0);
+      return { w: bmp.width, h: bmp.height, d: c.getContext('2d').getImageData(0, 0, bmp.width, bmp.height).data };
+    };
+    const [x, y] = [await pixels(a), await pixels(b)];
+    if (x.w !== y.w || x.h !== y.h) return { sizes: `${x.w}×${x.h} vs ${y.w}×${y.h}`, over: x.w * x.h, max: 255 };
+    let over = 0;
+    let max = 0;
+    for (let i = 0; i < x.d.length; i += 4) {
+      const m = Math.max(Math.abs(x.d[i] - y.d[i]), Math.abs(x.d[i + 1] - y.d[i + 1]), Math.abs(x.d[i + 2] - y.d[i + 2]));
+      max = Math.max(max, m);
+      if (m > tol) over++;
+    }
+    return { over, max };
+  }, [pngA.toString('base64'), pngB.toString('base64'), tol]);
+}
