@@ -60,8 +60,8 @@ test('two tabs generating at once both finish, and the store stays intact', asyn
     });
     t.diagnostic(`third tab: ${JSON.stringify(loaded)}`);
     assert.equal(loaded.type, 'loaded', `the stored weights did not load: ${loaded.message}`);
-    // Each shard reports fromStore: true once read and verified (the
-    // bundle loader's closing message per shard says false either way).
+    // Each shard reports fromStore: true once read and verified; a
+    // download would report fromStore: false.
     const files = new Set(loaded.fromStore.map(([f]) => f));
     assert.ok(files.size > 0, 'no shard was loaded');
     for (const f of files) {
