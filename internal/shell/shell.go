@@ -34,8 +34,10 @@ type Shell struct {
 	Files   []string `json:"files"`   // paths relative to the site's root, sorted
 }
 
-// fixed are the shell files outside site/.
-var fixed = []string{"index.html", "build/wasm_exec.js", "build/webglide.wasm"}
+// fixed are the shell files outside site/ (webgpu-encode.js: the WebGPU
+// device's command encoder, loaded by site/worker.js so that no string is
+// evaluated under a strict CSP).
+var fixed = []string{"index.html", "build/wasm_exec.js", "build/webglide.wasm", "build/webgpu-encode.js"}
 
 // Read lists and hashes the shell of the site in fsys, laid out as dist/
 // is: index.html, site/, build/.
