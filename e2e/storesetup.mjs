@@ -73,7 +73,7 @@ export async function startGenerate(page, prompt = 'a red apple') {
 }
 
 // imageHash waits for the first result image and returns the sha256 of
-// its PNG bytes.
+// its RGBA pixels.
 export async function imageHash(page, prompt = 'a red apple') {
   const img = page.getByRole('img', { name: new RegExp(`^Generated image 1: ${prompt}`) });
   const failed = genStatus(page).filter({ hasText: /^Error/ });
@@ -81,7 +81,17 @@ export async function imageHash(page, prompt = 'a red apple') {
     img.waitFor({ timeout: 420_000 }),
     failed.waitFor({ timeout: 420_000 }).then(async () => { throw new Error(`generation failed: ${await failed.innerText()}`); }),
   ]);
-  const bytes = await img.evaluate(async (el) => [...new Uint8Array(await (await fetch(el.src)).arrayBuffer())]);
+  // The pixels, not the PNG file: its text chunks name the weights URL,
+  // which differs between imported and served bundles.
+  const bytes = await img.evaluate(async (el) => {
+    await el.decode();
+    const c = document.createElement('canvas');
+    c.width = el.naturalWidth;
+    c.height = el.naturalHeight;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(el, 0, 0);
+    return [...ctx.getImageData(0, 0, c.width, c.height).data];
+  });
   return crypto.createHash('sha256').update(Buffer.from(bytes)).digest('hex');
 }
 
