@@ -54,7 +54,7 @@ async function open(browser, query) {
   page.on('pageerror', (e) => errors.push(e));
   await page.goto(new URL(`?${new URLSearchParams(query)}`, server.url).href);
   await assert.doesNotReject(page.getByRole('button', { name: 'Generate' }).and(page.locator(':enabled'))
-    .waitFor({ timeout: 30_000 }), 'the page never became ready');
+    .waitFor({ timeout: 120_000 }), 'the page never became ready');
   return { page, errors };
 }
 
@@ -75,7 +75,7 @@ test('generates a 256×256 image with a Download PNG link', async (t) => {
     // One base and one upsampler step on SwiftShader (WebGPU on the CPU), pipelines compiled first:
     // about a minute on an idle 2-core machine, more under load.
     const img = page.getByRole('img', { name: /^Generated image 1: a red apple/ });
-    await img.waitFor({ timeout: 200_000 });
+    await img.waitFor({ timeout: 480_000 });
     t.diagnostic(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s; status: ${await genStatus(page).innerText()}`);
     const size = await img.evaluate(async (el) => { await el.decode(); return [el.naturalWidth, el.naturalHeight]; });
     assert.deepEqual(size, [256, 256]);
@@ -108,7 +108,7 @@ test('cancel mid-run returns to idle with "Canceled"', async () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     // Wait until sampling runs, then cancel.
     // A base step takes seconds on SwiftShader (WebGPU on the CPU).
-    await genStatus(page).filter({ hasText: /step \d+ of 200/ }).waitFor({ timeout: 90_000 });
+    await genStatus(page).filter({ hasText: /step \d+ of 200/ }).waitFor({ timeout: 300_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();
     // Honoured at the next step boundary (a base step: ~10–20 s on a CPU adapter).
     await genStatus(page).filter({ hasText: 'Canceled' }).waitFor({ timeout: 90_000 });
