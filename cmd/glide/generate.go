@@ -111,12 +111,6 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// pngMeta is the text chunks a PNG carries (glide.PNGText, which the
-// browser worker writes too).
-func pngMeta(software string, opts glide.Options, weights string) map[string]string {
-	return glide.PNGText(software, opts, weights)
-}
-
 // outputPaths lists the files a run writes for out: out itself, and with a
 // batch also out-1.png … out-N.png.
 func outputPaths(out string, batch int) []string {

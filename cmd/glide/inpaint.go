@@ -124,7 +124,7 @@ func runInpaint(args []string, stdout, stderr io.Writer) int {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "glide inpaint: warning: %s\n", w)
 	}
-	meta := pngMeta("WebGLIDE (glide inpaint)", opts, *f.weights)
+	meta := glide.PNGText("WebGLIDE (glide inpaint)", opts, *f.weights)
 	meta["glide:mode"] = "inpaint"
 	meta["glide:source-sha256"] = srcSum
 	meta["glide:mask"] = mask.String()
