@@ -49,7 +49,11 @@ async function open(browser, weights) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  const q = new URLSearchParams({ weights, upsample_steps: '1', preview_every: '1' });
+  // On the CPU in wasm (?backend=cpu): editing is the subject here, and
+  // on a machine without a GPU the CPU device is several times faster
+  // than SwiftShader. wasm/webgpu's TestInpaintSameSeed runs the
+  // inpainting pipeline on WebGPU.
+  const q = new URLSearchParams({ weights, upsample_steps: '1', preview_every: '1', backend: 'cpu' });
   await page.goto(new URL(`?${q}`, server.url).href);
   // The wasm compiles slowly on a loaded machine.
   await page.getByRole('button', { name: 'Generate' }).and(page.locator(':enabled')).waitFor({ timeout: 120_000 });

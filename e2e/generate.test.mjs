@@ -102,12 +102,14 @@ test('generates a 256×256 image with a Download PNG link', async (t) => {
 test('cancel mid-run returns to idle with "Canceled"', async () => {
   const browser = await launch();
   try {
-    const { page, errors } = await open(browser, { weights: 'weights/good/' });
+    // Cancelling is the subject, not the GPU: the CPU device (faster than
+    // SwiftShader on a machine without a GPU).
+    const { page, errors } = await open(browser, { weights: 'weights/good/', backend: 'cpu' });
     await page.getByRole('textbox', { name: 'Prompt' }).fill('a slow boat');
     await page.getByRole('spinbutton', { name: 'Steps' }).fill('200');
     await page.getByRole('button', { name: 'Generate' }).click();
     // Wait until sampling runs, then cancel.
-    // A base step takes seconds on SwiftShader (WebGPU on the CPU).
+    // A base step takes seconds on the CPU device in wasm.
     await genStatus(page).filter({ hasText: /step \d+ of 200/ }).waitFor({ timeout: 300_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();
     // Honoured at the next step boundary (a base step: ~10–20 s on a CPU adapter).
@@ -124,7 +126,7 @@ test('cancel mid-run returns to idle with "Canceled"', async () => {
 test('a corrupt shard gives a clear error naming it', async (t) => {
   const browser = await launch();
   try {
-    const { page, errors } = await open(browser, { weights: 'weights/bad/' });
+    const { page, errors } = await open(browser, { weights: 'weights/bad/', backend: 'cpu' });
     await page.getByRole('textbox', { name: 'Prompt' }).fill('anything');
     await page.getByRole('spinbutton', { name: 'Steps' }).fill('2');
     await page.getByRole('button', { name: 'Generate' }).click();

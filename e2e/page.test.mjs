@@ -340,7 +340,8 @@ test('keyboard flow: type a prompt, press Enter, an image appears; axe and scree
 test('Cancel returns to idle at once', async () => {
   const browser = await launch();
   try {
-    const { page, errors } = await open(browser, { weights: 'weights/' });
+    // The CPU device: faster to start than SwiftShader (no pipelines to compile).
+    const { page, errors } = await open(browser, { weights: 'weights/', backend: 'cpu' });
     await page.getByRole('textbox', { name: 'Prompt' }).fill('a slow boat');
     await page.getByRole('spinbutton', { name: 'Steps' }).fill('200');
     const seed = page.getByRole('textbox', { name: 'Seed' });

@@ -56,7 +56,7 @@ test('a rebuilt dist/: "A new version is ready", Reload to update, the old shell
     const shell = (u) => !new URL(u).pathname.startsWith('/weights/');
     page.on('response', (r) => { if (r.status() >= 400 && shell(r.url())) failedRequests.push(`${r.status()} ${r.url()}`); });
     page.on('requestfailed', (r) => { if (shell(r.url())) failedRequests.push(`failed ${r.url()}: ${r.failure()?.errorText}`); });
-    await page.goto(site.url);
+    await page.goto(`${site.url}?backend=cpu`); // the CPU device: no GPU self-test to wait for
     await ready(page);
     assert.ok(await swActive(page));
     await page.reload(); // now the service worker controls the page

@@ -204,7 +204,7 @@ test('under a path prefix: offline after one visit, the same pixels', { timeout:
   const ctx = await launchPersistent(profile());
   try {
     assert.match(site.url, /\/tools\/glide\/$/);
-    const url = `${site.url}?${new URLSearchParams({ weights: weights.url, upsample_steps: '1' })}`;
+    const url = `${site.url}?${new URLSearchParams({ weights: weights.url, upsample_steps: '1', backend: 'cpu' })}`;
     const { page, errors } = await open(ctx, url);
     assert.ok(await swActive(page));
     assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.ready).scope), site.url);

@@ -16,7 +16,8 @@ after(async () => { await env?.stop(); });
 test('hostile messages get errors, never a crash or a hang; the page still generates', async (t) => {
   const browser = await launch();
   try {
-    const { page, errors } = await open(browser, env.url, { weights: 'weights/base-only/' });
+    // The worker is the subject: the CPU device (no pipelines to compile).
+    const { page, errors } = await open(browser, env.url, { weights: 'weights/base-only/', backend: 'cpu' });
     const t0 = Date.now();
     const result = await page.evaluate(async () => {
       const { client } = await import(new URL('site/client.js', location.href).href);

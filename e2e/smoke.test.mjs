@@ -2,6 +2,7 @@
 //   - with WebGPU (SwiftShader), the page names the adapter and says
 //     whether shader-f16 is available;
 //   - without WebGPU, it says so clearly;
+//   - with ?backend=cpu, the CPU device in wasm although WebGPU works;
 //   - the wasm is served as application/wasm.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ after(async () => { await server?.stop(); });
 // statusText loads the page in a fresh browser (hideGPU: with
 // navigator.gpu removed from the worker) and returns the GPU status
 // region's text once it names the compute device.
-async function statusText({ webgpu, hideGPU = false }) {
+async function statusText({ webgpu, hideGPU = false, query = '' }) {
   const browser = await launch({ webgpu });
   try {
     const page = await browser.newPage();
@@ -30,7 +31,7 @@ async function statusText({ webgpu, hideGPU = false }) {
     }
     const errors = [];
     page.on('pageerror', (e) => errors.push(e));
-    await page.goto(server.url);
+    await page.goto(new URL(query, server.url).href);
     const status = page.getByRole('status', { name: 'Your GPU' });
     await status.filter({ hasText: 'Compute:' }).waitFor({ timeout: 30_000 });
     assert.deepEqual(errors, [], 'uncaught errors on the page');
@@ -72,4 +73,11 @@ test('says clearly when the WebGPU API is absent', async (t) => {
   const text = await statusText({ webgpu: true, hideGPU: true });
   t.diagnostic(`status: ${text.replace(/\n+/g, ' | ')}`);
   assert.match(text, /WebGPU is not available in this browser \(navigator\.gpu is missing\)/);
+});
+
+test('?backend=cpu computes on the CPU in wasm even where WebGPU works', async (t) => {
+  const text = await statusText({ webgpu: true, query: '?backend=cpu' });
+  t.diagnostic(`status: ${text.replace(/\n+/g, ' | ')}`);
+  assert.match(text, /Compute: running on CPU in wasm: slow \(chosen with \?backend=cpu; WebGPU not asked\)/);
+  assert.doesNotMatch(text, /WebGPU adapter:/);
 });

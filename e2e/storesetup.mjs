@@ -43,9 +43,12 @@ export async function setup() {
   return { dir, site, weights, manifests, bundleBytes, stop };
 }
 
-// pageURL is the site with the weights from the other origin.
+// pageURL is the site with the weights from the other origin, computing
+// on the CPU in wasm (?backend=cpu): the store is the subject, and on a
+// machine without a GPU the CPU device is several times faster than
+// SwiftShader.
 export const pageURL = (env, query = {}) =>
-  `${env.site.url}?${new URLSearchParams({ weights: env.weights.url, upsample_steps: '1', ...query })}`;
+  `${env.site.url}?${new URLSearchParams({ weights: env.weights.url, upsample_steps: '1', backend: 'cpu', ...query })}`;
 
 export const genStatus = (page) => page.getByRole('status', { name: 'Generation status' });
 

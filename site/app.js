@@ -11,6 +11,7 @@
 //   ?upsample_steps=SPEC  prefill the Upsampler steps
 //   ?preview_every=N      x0 preview every N steps (default 5)
 //   ?one_model=1          hold one model at a time on the GPU (small GPUs)
+//   ?backend=cpu          compute on the CPU in wasm even where WebGPU works
 
 import { client } from './client.js';
 import './model.js'; // the Model section (issue 10): it sets each request's weights URL
@@ -110,7 +111,8 @@ function onMessage(data) {
       break;
     case 'device':
       device.device(data);
-      slow = !!data.slow;
+      // Chosen with ?backend=cpu: the user knows; no estimate first.
+      slow = !!data.slow && !data.forced;
       break;
     case 'ready':
       ready = true;

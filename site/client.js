@@ -109,8 +109,15 @@ function createWorker(url) {
 
 // client is the page's worker client (not started: the page calls start()).
 // The page's ?faults=… (the e2e reliability tests, issue 17) goes on to
-// the worker, which then runs the test build with fault switches.
-const workerURL = new URL('./worker.js', import.meta.url);
-const faults = new URLSearchParams(globalThis.location?.search ?? '').get('faults');
-if (faults) workerURL.searchParams.set('faults', faults);
-export const client = new WorkerClient(workerURL);
+// the worker, which then runs the test build with fault switches; its
+// ?backend=cpu goes on too (compute on the CPU in wasm, site/worker.js).
+// The widget (site/widget-jobs.js) starts its worker the same way.
+export function workerURL() {
+  const url = new URL('./worker.js', import.meta.url);
+  const pageParams = new URLSearchParams(globalThis.location?.search ?? '');
+  for (const key of ['faults', 'backend']) {
+    if (pageParams.get(key)) url.searchParams.set(key, pageParams.get(key));
+  }
+  return url;
+}
+export const client = new WorkerClient(workerURL());

@@ -66,6 +66,10 @@ ui.importZone.append(el('label', { htmlFor: 'import-file', textContent: 'Import 
 ui.importStatus.setAttribute('role', 'status');
 ui.importStatus.setAttribute('aria-label', 'Import status');
 ui.bar.setAttribute('aria-label', 'Download progress');
+// Shown only while bytes come over the network: the generation's
+// "Progress" bar is the other progress bar, and a name query for it
+// (a substring match by default) must find one bar once the weights are in.
+ui.bar.hidden = true;
 ui.barText.setAttribute('aria-live', 'polite');
 ui.alert.setAttribute('role', 'alert');
 ui.alert.append(ui.alertText, ui.noStoreBtn);
@@ -119,6 +123,7 @@ function showStore(msg) {
 function showPlan(msg) {
   dl = { bundle: msg.bundle, toFetch: msg.bytesToFetch, total: msg.bytesTotal, fetched: 0, t0: performance.now(), last: new Map() };
   ui.alert.hidden = true;
+  ui.bar.hidden = !(msg.bytesToFetch > 0);
   if (msg.bytesToFetch > 0) {
     ui.barText.textContent = `${NAMES[msg.bundle] || msg.bundle}: downloading ${MB(msg.bytesToFetch)}` +
       (msg.bytesStored > 0 ? ` (${MB(msg.bytesStored)} already stored)` : '') + (msg.store ? '' : ', not stored');
@@ -132,6 +137,7 @@ function showPlan(msg) {
 function showDownload(msg) {
   ui.bar.max = msg.bytesTotal || 1;
   ui.bar.value = msg.bytesLoaded;
+  if (msg.bytesLoaded >= msg.bytesTotal) ui.bar.hidden = true; // this bundle is in
   if (!dl || dl.bundle !== msg.bundle || msg.fromStore) {
     if (msg.fromStore) ui.barText.textContent = `${NAMES[msg.bundle] || msg.bundle}: shard ${msg.shard} of ${msg.shards} verified from the store`;
     return;
@@ -147,6 +153,7 @@ function showDownload(msg) {
 }
 
 function showError(msg) {
+  ui.bar.hidden = true;
   if (msg.kind === 'storage') {
     ui.alertText.textContent = msg.message;
     ui.alert.hidden = false;
@@ -162,7 +169,7 @@ client.on('store', showStore);
 client.on('download-plan', showPlan);
 client.on('download', showDownload);
 client.on('store-wait', (msg) => { ui.barText.textContent = msg.message; });
-client.on('loaded', refresh);
+client.on('loaded', () => { ui.bar.hidden = true; refresh(); });
 client.on('error', showError);
 ui.del.addEventListener('click', () => {
   ui.del.disabled = true;

@@ -58,7 +58,8 @@ function shellKey(request) {
   const url = new URL(request.url);
   const bare = url.origin + url.pathname;
   if (request.mode === 'navigate' && (bare === SCOPE || bare === INDEX)) return INDEX;
-  if (url.search === '' && FILES.has(bare)) return bare;
+  // worker.js reads its own query (?backend=, ?faults=): the same file.
+  if ((url.search === '' || bare.endsWith('/site/worker.js')) && FILES.has(bare)) return bare;
   return null;
 }
 

@@ -13,9 +13,10 @@
 //
 // The worker starts on the first job, not when the module loads (heavy
 // work only once an element is used).
-import { WorkerClient } from './client.js';
+import { WorkerClient, workerURL } from './client.js';
 
-const client = new WorkerClient(new URL('./worker.js', import.meta.url));
+// The embedding page's ?backend=cpu reaches this worker too (site/client.js).
+const client = new WorkerClient(workerURL());
 const jobs = new Map(); // request id → job, in the order sent
 let ready = null; // Promise of the worker's 'ready', null before the first job and after a failure
 let device = null; // the worker's last 'device' message

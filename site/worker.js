@@ -25,6 +25,10 @@ try {
 // self.webglideFaults (wasm/cmd/worker/faults_js.go).
 const faults = new URL(scriptBase).searchParams.get('faults');
 if (faults) self.webglideFaults = faults;
+// ?backend=cpu (passed on the same way): compute on the CPU in wasm even
+// where WebGPU works (wasm/cmd/worker/backend_js.go).
+const backendName = new URL(scriptBase).searchParams.get('backend');
+if (backendName) self.webglideBackend = backendName;
 const wasmFile = faults ? 'webglide-faults.wasm' : 'webglide.wasm';
 
 // A worker that closes itself sends no event to the page: say so first.

@@ -56,7 +56,8 @@
 //
 //	{type: "adapter", description, vendor, architecture, f16}
 //	{type: "adapter-error", kind, message}   no WebGPU adapter here
-//	{type: "device", backend, device, note, slow}
+//	{type: "device", backend, device, note, slow, forced}
+//	                                         forced: the page chose the backend (?backend=cpu)
 //	{type: "ready"}                          requests are taken from now on
 //	{type: "download-plan", id, bundle, url, bytesTotal, bytesStored, bytesToFetch, store}
 //	                                         before a bundle loads: what it must download
@@ -126,12 +127,15 @@ import (
 
 func main() {
 	initFaults() // test builds only (faults_js.go)
-	dev, info, err := backend.Open(backend.Auto)
+	want, forced := chosenBackend()
+	dev, info, err := backend.Open(want)
 	if err != nil { // Auto falls back to the CPU; this is a bug
 		post(map[string]any{"type": "error", "kind": glide.KindOf(err).String(), "message": err.Error()})
 		select {}
 	}
-	if info.AdapterErr != nil {
+	if forced {
+		info.Note += " (chosen with ?backend=cpu; WebGPU not asked)"
+	} else if info.AdapterErr != nil {
 		kind := glide.NoAdapter
 		if errors.Is(info.AdapterErr, gpu.ErrNoWebGPU) {
 			kind = glide.NoWebGPU
@@ -142,10 +146,10 @@ func main() {
 	}
 	post(map[string]any{
 		"type": "device", "backend": info.Backend, "device": info.Device, "note": info.Note,
-		"slow": info.Backend == backend.CPUWasm,
+		"slow": info.Backend == backend.CPUWasm, "forced": forced,
 	})
 
-	w := &worker{dev: dev, reqs: make(chan request, 64), canceled: map[float64]bool{}, acks: make(chan float64, 16)}
+	w := &worker{backend: want, dev: dev, reqs: make(chan request, 64), canceled: map[float64]bool{}, acks: make(chan float64, 16)}
 	js.Global().Call("addEventListener", "message", js.FuncOf(w.onMessage))
 	post(map[string]any{"type": "ready"})
 	for r := range w.reqs {
@@ -179,8 +183,9 @@ type request struct {
 }
 
 type worker struct {
-	dev  nn.Device
-	reqs chan request
+	dev     nn.Device
+	backend string // what backend.Open is asked for (chosenBackend), again after a lost device
+	reqs    chan request
 
 	mu       sync.Mutex
 	current  float64
@@ -350,7 +355,7 @@ func (w *worker) healthy() error {
 		c.Close()
 	}
 	w.pipe, w.pipeURL = nil, ""
-	dev, info, oerr := backend.Open(backend.Auto)
+	dev, info, oerr := backend.Open(w.backend)
 	if oerr != nil {
 		return oerr
 	}
