@@ -189,6 +189,8 @@ function onMessage(data) {
         if (field) fieldErrors.show([{ field, message: `${LABELS[field]}: ${data.message}` }]);
         const retry = RETRY[data.kind] ? `${/[.!?]$/.test(data.message) ? '' : '.'}${RETRY[data.kind]}` : '';
         setStatus(`Error (${data.kind}): ${data.message}${retry}`, { error: true });
+        // Nothing was made: the next Generate repeats this run's seed.
+        seeds.restore();
       }
       setBusy(false);
       break;

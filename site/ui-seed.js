@@ -33,5 +33,10 @@ export function setupSeed({ input, randomButton, lock }) {
       input.placeholder = lock.checked ? 'random' : `random (last: ${seed})`;
       return seed;
     },
+    // restore puts the last run's seed back after a run that made nothing
+    // (an error: storage full, device lost), unless another was typed since.
+    restore() {
+      if (last && input.value.trim() === '') input.value = last;
+    },
   };
 }
