@@ -3,7 +3,8 @@
 // send slowly or cut a response mid-body; 1 step per stage, seed 7.
 //   - reload in the middle of the download: resumed, ≤ 1.15 × the bundle
 //     bytes served in all, the same image;
-//   - the connection cut mid-shard: resumed with Range (206), same bounds,
+//   - the connection cut mid-shard: resumed with Range (206) from the bytes
+//     stored (at most those sent before the cut), same bounds,
 //     the stored shards byte for byte the bundles' (so the same image: a
 //     generation takes minutes on SwiftShader, and one per file is spared);
 //   - quota exceeded (DevTools Storage.overrideQuotaForOrigin): a message
@@ -70,8 +71,13 @@ test('a connection cut mid-shard is resumed with Range', async (t) => {
     t.diagnostic(`requests: ${JSON.stringify(env.weights.shardRequests)}; ${total} shard bytes for ${env.bundleBytes}`);
     assert.equal(env.weights.cut, null, 'the cut never happened');
     assert.ok(total <= 1.15 * env.bundleBytes, `${total} shard bytes served for ${env.bundleBytes} bytes of bundles`);
-    assert.deepEqual(env.weights.shardRequests.filter((r) => r.path === 'base/0000.bin').map((r) => [r.range, r.status]),
-      [['', 200], [`bytes=${3 << 20}-`, 206]]);
+    // Resumed from what was stored when the connection broke: at most the
+    // 3 MiB the server sent (bytes still in flight when it cut are lost),
+    // and more than nothing.
+    const base = env.weights.shardRequests.filter((r) => r.path === 'base/0000.bin');
+    assert.deepEqual(base.map((r) => r.status), [200, 206], JSON.stringify(base));
+    const from = Number(/^bytes=(\d+)-$/.exec(base[1].range)?.[1]);
+    assert.ok(from > 0 && from <= 3 << 20, `resumed with ${base[1].range} after a cut at ${3 << 20} bytes`);
     await waitModelState(page, { base: 'stored', upsample: 'stored' });
     const files = await opfsFiles(page);
     for (const b of ['base', 'upsample']) {
