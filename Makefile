@@ -106,8 +106,12 @@ test-wasm-deno: deps ## wasm tests (./wasm/...) in Deno, WebGPU on Mesa lavapipe
 # faults, two tabs, the soak) run in make test-e2e-slow, not in make test,
 # which has to stay within its time on a 2-core machine.
 E2E_SLOW := e2e/reliability-faults.test.mjs e2e/reliability-tabs.test.mjs e2e/soak.test.mjs
+# Test files run E2E_JOBS at a time: most compute on the CPU device in
+# wasm (?backend=cpu), which is one thread, so two files keep both cores
+# of a 2-core machine busy (node's default there is one).
+E2E_JOBS ?= 2
 test-e2e: deps build site ## browser end-to-end tests (e2e/*.test.mjs but E2E_SLOW) against glide serve, and dist/ on a static server
-	node --test --test-timeout=600000 $(filter-out $(E2E_SLOW),$(sort $(wildcard e2e/*.test.mjs)))
+	node --test --test-concurrency=$(E2E_JOBS) --test-timeout=600000 $(filter-out $(E2E_SLOW),$(sort $(wildcard e2e/*.test.mjs)))
 
 test-e2e-slow: deps build wasm-faults site ## the slow reliability end-to-end tests: injected faults, two tabs, a short soak (E2E_SLOW)
 	node --test --test-timeout=2700000 $(E2E_SLOW)
@@ -158,7 +162,7 @@ bench-gpu: deps ## WebGPU forwards with per-op GPU times (Deno): BENCH_MODELS=ti
 # build/screenshots/ after its one finished run (desktop light and dark,
 # phone 390×844); this runs that test and copies them to docs/screenshots/.
 screenshots: deps build ## refresh docs/screenshots/ (the README's) from the page test's finished run
-	node --test --test-timeout=600000 --test-name-pattern='keyboard flow' e2e/page.test.mjs
+	WEBGLIDE_SCREENSHOTS=1 node --test --test-timeout=600000 --test-name-pattern='keyboard flow' e2e/page.test.mjs
 	mkdir -p docs/screenshots
 	cp build/screenshots/desktop-light.png build/screenshots/desktop-dark.png build/screenshots/phone.png docs/screenshots/
 

@@ -257,8 +257,12 @@ test('idle page: layout, token counter, presets, random seed, refusals, axe', as
 test('keyboard flow: type a prompt, press Enter, an image appears; axe and screenshots of the finished page', async (t) => {
   const browser = await launch();
   try {
-    const { page, errors } = await open(browser, { weights: 'weights/', upsample_steps: '1', preview_every: '1' },
-      DESKTOP, backgroundTab);
+    // The flow is the subject, so it runs on the CPU device (faster here
+    // than SwiftShader), except for make screenshots (WEBGLIDE_SCREENSHOTS=1),
+    // whose pictures for the README show the page on a GPU.
+    const query = { weights: 'weights/', upsample_steps: '1', preview_every: '1' };
+    if (!process.env.WEBGLIDE_SCREENSHOTS) query.backend = 'cpu';
+    const { page, errors } = await open(browser, query, DESKTOP, backgroundTab);
     // Tell me when done (off by default), by keyboard.
     const notify = page.getByRole('checkbox', { name: /Tell me when an image is done/ });
     await notify.focus();
