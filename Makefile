@@ -111,7 +111,7 @@ E2E_SLOW := e2e/reliability-faults.test.mjs e2e/reliability-tabs.test.mjs e2e/so
 # of a 2-core machine busy (node's default there is one).
 E2E_JOBS ?= 2
 test-e2e: deps build site ## browser end-to-end tests (e2e/*.test.mjs but E2E_SLOW) against glide serve, and dist/ on a static server
-	node --test --test-concurrency=$(E2E_JOBS) --test-timeout=600000 $(filter-out $(E2E_SLOW),$(sort $(wildcard e2e/*.test.mjs)))
+	node --test --test-concurrency=$(E2E_JOBS) --test-timeout=900000 $(filter-out $(E2E_SLOW),$(sort $(wildcard e2e/*.test.mjs)))
 
 test-e2e-slow: deps build wasm-faults site ## the slow reliability end-to-end tests: injected faults, two tabs, a short soak (E2E_SLOW)
 	node --test --test-timeout=2700000 $(E2E_SLOW)

@@ -98,6 +98,9 @@ test('installable; offline after one visit; gallery, PNG text chunks, share link
     await ctx.setOffline(true);
     await page.reload();
     await ready(page);
+    // The worker's script came from the service worker and kept its query
+    // (?backend=cpu): a cached response would have given it the bare URL.
+    assert.match(await page.getByRole('status', { name: 'Your GPU' }).innerText(), /CPU in wasm/);
     // "offline" when the browser knows; else the failed update check says
     // the server cannot be reached (Chromium's offline emulation does not
     // always reach navigator.onLine of a page served by a service worker).

@@ -69,6 +69,12 @@ self.addEventListener('fetch', (event) => {
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
     const hit = await cache.match(key);
-    return hit || fetch(event.request);
+    if (!hit) return fetch(event.request);
+    // A worker's location is its script response's URL: a cached response
+    // keeps the bare URL it was stored under, so worker.js would lose its
+    // query (?backend=, ?faults=). A response made here has no URL of its
+    // own, and the browser gives it the request's.
+    if (event.request.mode !== 'navigate' && key !== event.request.url) return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers: hit.headers });
+    return hit;
   })());
 });
