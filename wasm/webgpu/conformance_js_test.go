@@ -99,6 +99,12 @@ func TestConformanceF32OnF16(t *testing.T) {
 	nntest.ConformanceOpts(t, d, f32Tolerances(), suiteOpts())
 }
 
+// isSwiftShader says whether d runs on SwiftShader (Chromium's software
+// adapter), where some tests leave out what lavapipe or a GPU runs.
+func isSwiftShader(d *Device) bool {
+	return strings.Contains(strings.ToLower(d.adapter.Info.String()+" "+d.adapter.Info.Architecture), "swiftshader")
+}
+
 // suiteOpts runs nntest's reduced shapes (real channel counts, smaller
 // images) unless GLIDE_FULL_CONFORMANCE=1: the full shapes take minutes on
 // CPU adapters (lavapipe 150 s for the f16 path alone).
@@ -129,7 +135,7 @@ func TestConformanceVariants(t *testing.T) {
 		if d.F16() {
 			tol = f16Tolerances()
 		}
-		swiftShader := strings.Contains(strings.ToLower(d.adapter.Info.String()+" "+d.adapter.Info.Architecture), "swiftshader")
+		swiftShader := isSwiftShader(d)
 		t.Run(map[bool]string{true: "f16", false: "f32"}[d.F16()], func(t *testing.T) {
 			for _, c := range []struct {
 				name       string
