@@ -17,7 +17,7 @@ import path from 'node:path';
 import { launch } from '../tools/chromium.mjs';
 import { startServer, ROOT } from './serve.mjs';
 import crypto from 'node:crypto';
-import { encodePNG, readText } from './png.mjs';
+import { encodePNG, readText, imagePixels } from './png.mjs';
 
 const GLIDE = path.join(ROOT, 'build', 'glide');
 const SHOTS = path.join(ROOT, 'build', 'screenshots');
@@ -76,15 +76,7 @@ async function stroke(page, y) {
 }
 
 // resultPixels reads the first result image's RGBA pixels.
-const resultPixels = (page) => page.getByRole('img', { name: /^Generated image 1:/ }).evaluate(async (img) => {
-  await img.decode();
-  const c = document.createElement('canvas');
-  c.width = img.naturalWidth;
-  c.height = img.naturalHeight;
-  const ctx = c.getContext('2d');
-  ctx.drawImage(img, 0, 0);
-  return [c.width, c.height, [...ctx.getImageData(0, 0, c.width, c.height).data]];
-});
+const resultPixels = (page) => page.getByRole('img', { name: /^Generated image 1:/ }).evaluate(imagePixels);
 
 test('edit mode: refusals, then an edit keeps the unpainted pixels', async (t) => {
   const browser = await launch();

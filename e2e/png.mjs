@@ -64,3 +64,15 @@ export function readText(buf) {
   }
   return out;
 }
+
+// imagePixels runs in the page on an <img> (locator.evaluate(imagePixels)):
+// the picture decoded and drawn, as [width, height, RGBA values].
+export async function imagePixels(img) {
+  await img.decode();
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth;
+  c.height = img.naturalHeight;
+  const ctx = c.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  return [c.width, c.height, [...ctx.getImageData(0, 0, c.width, c.height).data]];
+}

@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../tools/chromium.mjs';
 import { ROOT } from './serve.mjs';
 import { startStatic, startWeights } from './static.mjs';
+import { imagePixels } from './png.mjs';
 
 const GOLDEN = path.join(ROOT, 'testdata', 'golden');
 export const DIST = path.join(ROOT, 'dist');
@@ -86,15 +87,7 @@ export async function imageHash(page, prompt = 'a red apple') {
   ]);
   // The pixels, not the PNG file: its text chunks name the weights URL,
   // which differs between imported and served bundles.
-  const bytes = await img.evaluate(async (el) => {
-    await el.decode();
-    const c = document.createElement('canvas');
-    c.width = el.naturalWidth;
-    c.height = el.naturalHeight;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(el, 0, 0);
-    return [...ctx.getImageData(0, 0, c.width, c.height).data];
-  });
+  const [, , bytes] = await img.evaluate(imagePixels);
   return crypto.createHash('sha256').update(Buffer.from(bytes)).digest('hex');
 }
 
