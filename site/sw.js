@@ -58,8 +58,9 @@ function shellKey(request) {
   const url = new URL(request.url);
   const bare = url.origin + url.pathname;
   if (request.mode === 'navigate' && (bare === SCOPE || bare === INDEX)) return INDEX;
-  // worker.js reads its own query (?backend=, ?faults=): the same file.
-  if ((url.search === '' || bare.endsWith('/site/worker.js')) && FILES.has(bare)) return bare;
+  // With a query it is the same file (worker.js reads its own: ?backend=,
+  // ?faults=); the fetch handler keeps the query in the answer's URL.
+  if (FILES.has(bare)) return bare;
   return null;
 }
 
@@ -74,7 +75,7 @@ self.addEventListener('fetch', (event) => {
     // keeps the bare URL it was stored under, so worker.js would lose its
     // query (?backend=, ?faults=). A response made here has no URL of its
     // own, and the browser gives it the request's.
-    if (event.request.mode !== 'navigate' && key !== event.request.url) return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers: hit.headers });
-    return hit;
+    if (event.request.mode === 'navigate' || key === event.request.url) return hit;
+    return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers: hit.headers });
   })());
 });

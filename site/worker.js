@@ -23,12 +23,12 @@ try {
 // the test build with the fault switches (make wasm-faults; issue 17),
 // never part of the static site. Its value reaches the Go side as
 // self.webglideFaults (wasm/cmd/worker/faults_js.go).
-const faults = new URL(scriptBase).searchParams.get('faults');
+const params = new URL(scriptBase).searchParams;
+const faults = params.get('faults');
 if (faults) self.webglideFaults = faults;
 // ?backend=cpu (passed on the same way): compute on the CPU in wasm even
 // where WebGPU works (wasm/cmd/worker/backend_js.go).
-const backendName = new URL(scriptBase).searchParams.get('backend');
-if (backendName) self.webglideBackend = backendName;
+if (params.get('backend')) self.webglideBackend = params.get('backend');
 const wasmFile = faults ? 'webglide-faults.wasm' : 'webglide.wasm';
 
 // A worker that closes itself sends no event to the page: say so first.
