@@ -2,7 +2,8 @@
 //   - with WebGPU (SwiftShader), the page names the adapter and says
 //     whether shader-f16 is available;
 //   - without WebGPU, it says so clearly;
-//   - with ?backend=cpu, the CPU device in wasm although WebGPU works;
+//   - with ?backend=cpu, the CPU device in wasm although WebGPU works; an
+//     unknown ?backend= value is named and the choice is the usual one;
 //   - the wasm is served as application/wasm.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,4 +81,11 @@ test('?backend=cpu computes on the CPU in wasm even where WebGPU works', async (
   t.diagnostic(`status: ${text.replace(/\n+/g, ' | ')}`);
   assert.match(text, /Compute: running on CPU in wasm: slow \(chosen with \?backend=cpu; WebGPU not asked\)/);
   assert.doesNotMatch(text, /WebGPU adapter:/);
+});
+
+test('?backend= with something that is no backend says so and chooses as usual', async (t) => {
+  const text = await statusText({ webgpu: true, query: '?backend=gpu-please' });
+  t.diagnostic(`status: ${text.replace(/\n+/g, ' | ')}`);
+  assert.match(text, /\?backend="gpu-please" is not a backend: the page takes \?backend=cpu; chosen automatically/);
+  assert.match(text, /WebGPU adapter: .*swiftshader/i);
 });

@@ -127,21 +127,23 @@ import (
 
 func main() {
 	initFaults() // test builds only (faults_js.go)
-	want, forced := chosenBackend()
+	want, chosen := chosenBackend()
+	forced := want != backend.Auto
 	dev, info, err := backend.Open(want)
 	if err != nil { // Auto falls back to the CPU; this is a bug
 		post(map[string]any{"type": "error", "kind": glide.KindOf(err).String(), "message": err.Error()})
 		select {}
 	}
-	if forced {
-		info.Note += " (chosen with ?backend=cpu; WebGPU not asked)"
-	} else if info.AdapterErr != nil {
+	info.Note += chosen
+	switch {
+	case forced: // WebGPU was not asked: no adapter line
+	case info.AdapterErr != nil:
 		kind := glide.NoAdapter
 		if errors.Is(info.AdapterErr, gpu.ErrNoWebGPU) {
 			kind = glide.NoWebGPU
 		}
 		post(map[string]any{"type": "adapter-error", "kind": kind.String(), "message": info.AdapterErr.Error()})
-	} else {
+	default:
 		post(map[string]any{"type": "adapter", "description": info.Adapter, "f16": info.F16})
 	}
 	post(map[string]any{
