@@ -53,7 +53,7 @@ endif
 
 TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-golden-gpu test-e2e
 
-.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu size clean site bench-store screenshots wasm-faults soak test-e2e-slow
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu bench-vs-pytorch size clean site bench-store screenshots wasm-faults soak test-e2e-slow
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -145,6 +145,13 @@ bench: bench-cpu bench-gpu ## all benchmarks: bench-cpu, then bench-gpu
 bench-cpu: cli ## CPU benchmarks: kernel GFLOP/s (go test -bench ./glide/nn) and full-size forwards and steps (glide bench)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./glide/nn/
 	$(BUILD)/glide bench --device cpu --model all
+
+# Our CPU device and the reference PyTorch code side by side, best of
+# REPEAT (3) each, same run, THREADS (0 = all CPUs) for both; the reference
+# source from REF=DIR or a temporary clone (scripts/bench-vs-pytorch.sh says
+# what to install when a PyTorch is missing).
+bench-vs-pytorch: cli ## CPU forwards and steps vs the reference PyTorch code, same run: [REF=DIR] [REPEAT=3] [THREADS=0] [MODEL=all]
+	scripts/bench-vs-pytorch.sh
 
 # One forward of each model in BENCH_MODELS on WebGPU in Deno (f16 where
 # the adapter has it; BENCH_F32=1 forces f32): time per forward, Go-side

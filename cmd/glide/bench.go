@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -46,6 +48,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	weights := fs.String("weights", "detweights:full", "weight source: `detweights:full` (deterministic detweights v1 values, full-size models)")
 	repeat := fs.Int("repeat", 2, "timed runs of each op (`N` ≥ 1); the table gives the best and the mean")
 	threads := fs.Int("threads", 0, "CPU goroutines, also GOMAXPROCS (`N`; 0 = all CPUs)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `FILE` (go tool pprof)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: glide bench [--device cpu] [--model base|upsample|all] [--weights detweights:full] [--repeat N] [--threads N]")
 		fmt.Fprintln(stderr)
@@ -90,6 +93,17 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	if *threads > 0 {
 		runtime.GOMAXPROCS(*threads)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return usageErr("--cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return usageErr("--cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	dev := nn.NewCPU(*threads)
 	fmt.Fprintf(stdout, "glide bench: %s, GOMAXPROCS %d, %s/%s, %s, weights %s, %d timed runs per op\n",

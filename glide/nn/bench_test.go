@@ -7,9 +7,15 @@ import (
 )
 
 // benchConv times Conv2D on (b, ci, h, h) with co×ci×k×k weights and
-// reports GFLOP/s (2 flops per multiply-add).
+// reports GFLOP/s (2 flops per multiply-add of the direct convolution, so
+// the Winograd path's figure is an effective rate), on NewCPU (3×3 by
+// Winograd where it pays) and, as sub-benchmark "direct", NewCPUDirect.
 func benchConv(bm *testing.B, b, ci, co, h, k int) {
-	dev := nn.NewCPU(0)
+	bm.Run("auto", func(bm *testing.B) { benchConvOn(bm, nn.NewCPU(0), b, ci, co, h, k) })
+	bm.Run("direct", func(bm *testing.B) { benchConvOn(bm, nn.NewCPUDirect(0), b, ci, co, h, k) })
+}
+
+func benchConvOn(bm *testing.B, dev *nn.CPU, b, ci, co, h, k int) {
 	x := dev.Upload(ramp(b*ci*h*h, 0.37, 0), b, ci, h, h)
 	w := dev.Upload(ramp(co*ci*k*k, 0.61, 0), co, ci, k, k)
 	bias := dev.Upload(ramp(co, 1.3, 0), co)
@@ -24,6 +30,9 @@ func benchConv(bm *testing.B, b, ci, co, h, k int) {
 func BenchmarkConv192x64x64B2(b *testing.B)   { benchConv(b, 2, 192, 192, 64, 3) }
 func BenchmarkConv768x8x8B2(b *testing.B)     { benchConv(b, 2, 768, 768, 8, 3) }
 func BenchmarkConv192x256x256B1(b *testing.B) { benchConv(b, 1, 192, 192, 256, 3) }
+func BenchmarkConv384x32x32B2(b *testing.B)   { benchConv(b, 2, 384, 384, 32, 3) }
+func BenchmarkConv576x16x16B2(b *testing.B)   { benchConv(b, 2, 576, 576, 16, 3) }
+func BenchmarkConv384x64x64B1(b *testing.B)   { benchConv(b, 1, 384, 384, 64, 3) }
 
 func BenchmarkLinear512to2048x256(bm *testing.B) {
 	dev := nn.NewCPU(0)

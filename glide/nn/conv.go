@@ -31,6 +31,9 @@ func (c *CPU) Conv2D(x, w, b, residual *Tensor, pad int) *Tensor {
 		rd = cpuData(residual)
 	}
 	xd := cpuData(x)
+	if c.winograd && useWinograd(n, ks, pad, h, wd) {
+		return c.conv3x3Winograd(xd, cpuData(w), bd, rd, n, ci, h, wd, co)
+	}
 	k := ci * ks * ks // GEMM depth
 	npix := oh * ow   // GEMM columns per sample
 

@@ -13,7 +13,8 @@ import (
 // The CPU device never fails: Err always returns nil and Release is a no-op
 // (the garbage collector owns the storage).
 type CPU struct {
-	threads int
+	threads  int
+	winograd bool // 3×3 convolutions by Winograd F(2×2, 3×3) where they pay (winograd.go)
 }
 
 var _ Device = (*CPU)(nil)
@@ -24,7 +25,15 @@ func NewCPU(threads int) *CPU {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	return &CPU{threads: threads}
+	return &CPU{threads: threads, winograd: true}
+}
+
+// NewCPUDirect is NewCPU without the Winograd convolutions: every Conv2D
+// is the im2col GEMM (for comparing the two, in tests and benchmarks).
+func NewCPUDirect(threads int) *CPU {
+	c := NewCPU(threads)
+	c.winograd = false
+	return c
 }
 
 // Threads is the number of goroutines the device splits work over.
