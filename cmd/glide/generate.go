@@ -161,7 +161,7 @@ func writeImages(out string, imgs []*image.RGBA, caption string, meta map[string
 			return err
 		}
 	}
-	return writePNG(paths[0], imageio.ContactSheet(all, caption), meta)
+	return writePNG(paths[0], contactSheet(all, caption), meta)
 }
 
 func writePNG(path string, img image.Image, meta map[string]string) error {

@@ -1,4 +1,4 @@
-package imageio
+package main
 
 import (
 	"image"
@@ -10,9 +10,12 @@ import (
 	"golang.org/x/image/math/fixed"
 )
 
-// ContactSheet lays images out in a grid (up to 4 per row) with a margin
+// The contact sheet of a --batch run (the CLI only: its font would add to
+// the worker wasm, which links glide/imageio).
+
+// contactSheet lays images out in a grid (up to 4 per row) with a margin
 // and a caption line at the bottom, truncated with "…" to fit.
-func ContactSheet(imgs []image.Image, caption string) *image.RGBA {
+func contactSheet(imgs []image.Image, caption string) *image.RGBA {
 	const margin, captionH = 8, 24
 	if len(imgs) == 0 {
 		return image.NewRGBA(image.Rect(0, 0, 1, 1))

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"sort"
 )
 
@@ -114,10 +113,33 @@ func merr(field, format string, a ...any) error {
 	return &ManifestError{Field: field, Reason: fmt.Sprintf(format, a...)}
 }
 
-var (
-	kindRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	shaRE  = regexp.MustCompile(`^[0-9a-f]{64}$`)
-)
+// validKind says whether s is a model kind: 1 to 64 of [a-z0-9_-], not
+// starting with _ or -. (Plain loops, not regexp: the worker wasm links
+// this package, and regexp alone is about 100 KB of it.)
+func validKind(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '_' || s[0] == '-' {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validSHA256 says whether s is a SHA-256 digest in lower-case hex.
+func validSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // ParseManifest decodes and validates manifest.json. Unknown fields,
 // trailing data, unknown dtypes, bad shard names, misaligned, overlapping or
@@ -150,7 +172,7 @@ func (m *Manifest) Validate() error {
 	if m.Version != Version {
 		return merr("version", "%d is not supported (want %d)", m.Version, Version)
 	}
-	if !kindRE.MatchString(m.Kind) {
+	if !validKind(m.Kind) {
 		return merr("kind", "%q is not a model kind", m.Kind)
 	}
 	if c := bytes.TrimSpace(m.Config); len(c) == 0 || c[0] != '{' {
@@ -173,7 +195,7 @@ func (m *Manifest) Validate() error {
 		if s.Bytes <= 0 || s.Bytes > MaxShardBytes {
 			return merr(f+".bytes", "%d (want 1 to %d)", s.Bytes, MaxShardBytes)
 		}
-		if !shaRE.MatchString(s.SHA256) {
+		if !validSHA256(s.SHA256) {
 			return merr(f+".sha256", "%q is not 64 lower-case hex digits", s.SHA256)
 		}
 	}
