@@ -21,6 +21,7 @@ SHELL := bash
 GO     ?= go
 BUILD  := build
 WASM   := $(BUILD)/webglide.wasm
+VOCAB  := $(BUILD)/glide-bpe-vocab.bin
 ADDR   ?= 127.0.0.1:8080
 # Where make run keeps the converted weight bundles (git-ignored), and an
 # optional mirror of the official checkpoints (glide fetch --base-url).
@@ -30,8 +31,10 @@ FETCH_BASE_URL ?=
 # does not know the browser or the GPU driver the tests ran on; -timeout
 # 30m (go test's default is 10m per package, which wasm/webgpu's
 # pipelines on a CPU adapter come near on a busy 2-core machine; the
-# harnesses take their own limit from it).
-WASM_TEST_FLAGS ?= -count=1 -timeout 30m
+# harnesses take their own limit from it). -tags bpe_tiktoken: the test
+# binaries tokenize with the library's table compiled in (the worker and
+# check-golden fetch the vocabulary file instead, glide/bpe vocab.go).
+WASM_TEST_FLAGS ?= -count=1 -timeout 30m -tags bpe_tiktoken
 # Extra flags for the native `go test ./...`.
 TEST_FLAGS ?=
 # make check-golden: fixture folder, backend, case-name filter, and an
@@ -53,7 +56,7 @@ endif
 
 TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-golden-gpu test-e2e
 
-.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu bench-vs-pytorch size clean site bench-store screenshots wasm-faults soak test-e2e-slow
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu bench-vs-pytorch vocab size clean site bench-store screenshots wasm-faults soak test-e2e-slow
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,8 +69,12 @@ build: cli wasm ## build the CLI (build/glide) and the worker wasm (build/webgli
 cli: ## build the CLI into build/glide
 	$(GO) build -o $(BUILD)/glide ./cmd/glide
 
-wasm: ## build build/webglide.wasm and copy Go's wasm_exec.js and the WebGPU command encoder beside it
-	GOOS=js GOARCH=wasm $(GO) build -o $(WASM) ./wasm/cmd/worker
+wasm: ## build build/webglide.wasm, its tokenizer vocabulary, and copy Go's wasm_exec.js and the WebGPU command encoder beside it
+	GOOS=js GOARCH=wasm $(GO) build -ldflags='-s -w' -o $(WASM) ./wasm/cmd/worker
+	$(GO) run ./tools/bpevocab $(VOCAB) # glide/bpe's VocabFile: the worker fetches it (site/worker.js)
+
+vocab: ## write build/glide-bpe-vocab.bin, the tokenizer's vocabulary the wasm programs fetch
+	$(GO) run ./tools/bpevocab $(VOCAB)
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(BUILD)/wasm_exec.js
 	cp wasm/webgpu/encode.js $(BUILD)/webgpu-encode.js # loaded by site/worker.js: no eval (CSP)
 
@@ -116,7 +123,7 @@ test-e2e: deps build site ## browser end-to-end tests (e2e/*.test.mjs but E2E_SL
 test-e2e-slow: deps build wasm-faults site ## the slow reliability end-to-end tests: injected faults, two tabs, a short soak (E2E_SLOW)
 	node --test --test-timeout=2700000 $(E2E_SLOW)
 
-check-golden: $(if $(filter cpu-wasm,$(BACKEND)),,deps) ## golden checks inside wasm: GOLDEN=DIR BACKEND=cpu-wasm|webgpu|webgpu-f16 [RUN=REGEXP] [TOL_SCALE=S]
+check-golden: vocab $(if $(filter cpu-wasm,$(BACKEND)),,deps) ## golden checks inside wasm: GOLDEN=DIR BACKEND=cpu-wasm|webgpu|webgpu-f16 [RUN=REGEXP] [TOL_SCALE=S]
 	GOOS=js GOARCH=wasm $(GO) build -o $(CHECKGOLDEN_WASM) ./wasm/cmd/checkgolden
 	node tools/checkgolden.mjs --golden '$(GOLDEN)' --backend '$(BACKEND)' --run '$(RUN)' \
 		--wasm $(CHECKGOLDEN_WASM) $(if $(TOL_SCALE),--tol-scale '$(TOL_SCALE)')
@@ -125,9 +132,10 @@ check-golden: $(if $(filter cpu-wasm,$(BACKEND)),,deps) ## golden checks inside 
 # the full-size forwards take too long on CPU adapters for every run:
 # make check-golden-slow runs them.
 TINY_MODEL_CASES := ^tiny_.*_model$$
-test-golden-gpu: deps ## the tiny model golden cases on WebGPU: Chromium (f32) and Deno (f16)
+test-golden-gpu: deps ## the tiny model golden cases on WebGPU: Chromium (f32) and Deno (f16); the tokenizer case in wasm (Node)
 	$(MAKE) --no-print-directory check-golden BACKEND=webgpu RUN='$(TINY_MODEL_CASES)'
 	$(MAKE) --no-print-directory check-golden BACKEND=webgpu-f16 RUN='$(TINY_MODEL_CASES)'
+	$(MAKE) --no-print-directory check-golden BACKEND=cpu-wasm RUN='^tokenizer$$' # the vocabulary file, as the worker loads it
 
 check-golden-slow: deps ## sampling trajectories and full-size forwards on BACKEND (slow on CPU adapters: tens of minutes)
 	$(MAKE) --no-print-directory check-golden BACKEND=$(BACKEND) RUN='^(tiny_sample_|full_)'
@@ -208,7 +216,7 @@ site: wasm ## write the static site into DIST (default dist/): index.html, sw.js
 	mkdir -p $(DIST)/build
 	cp index.html $(DIST)/
 	cp -r site $(DIST)/site
-	cp $(WASM) $(BUILD)/wasm_exec.js $(BUILD)/webgpu-encode.js $(DIST)/build/
+	cp $(WASM) $(VOCAB) $(BUILD)/wasm_exec.js $(BUILD)/webgpu-encode.js $(DIST)/build/
 	$(GO) run ./tools/shellsw $(DIST) # sw.js: the service worker with the shell's content hash
 	rm $(DIST)/site/sw.js # its template, now in sw.js
 	@echo "make site: $(DIST)/ is ready ($$(du -sh $(DIST) | cut -f1)); serve it with any static file server"

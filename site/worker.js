@@ -31,6 +31,27 @@ if (faults) self.webglideFaults = faults;
 if (params.get('backend')) self.webglideBackend = params.get('backend');
 const wasmFile = faults ? 'webglide-faults.wasm' : 'webglide.wasm';
 
+// The tokenizer's vocabulary (glide/bpe's VocabFile; make wasm writes it
+// beside the wasm): fetched now, while the wasm compiles, and handed to the
+// Go side, which checks its SHA-256, on the first prompt
+// (wasm/cmd/worker/vocab_js.go). webglideVocab(true) drops a fetched copy
+// the Go side refused; a failed fetch is tried again on the next call.
+let vocab = null;
+self.webglideVocab = (again) => {
+  if (again) vocab = null;
+  if (!vocab) {
+    vocab = fetch(new URL('../build/glide-bpe-vocab.bin', scriptBase))
+      .then((res) => {
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        return res.arrayBuffer();
+      })
+      .then((buf) => new Uint8Array(buf));
+    vocab.catch(() => { vocab = null; });
+  }
+  return vocab;
+};
+self.webglideVocab();
+
 // A worker that closes itself sends no event to the page: say so first.
 const close = self.close.bind(self);
 self.close = () => {

@@ -145,6 +145,16 @@ async function main() {
   const url = `http://127.0.0.1:${server.address().port}/`;
 
   const args = [o.wasm, `-url=${url}`, `-backend=${o.backend}`];
+  // The tokenizer's vocabulary (make wasm writes it into build/), which the
+  // wasm fetches as the worker does: served from build/ on a second port.
+  const vocabFile = path.join(ROOT, 'build', 'glide-bpe-vocab.bin');
+  let vocabServer = null;
+  if (fs.existsSync(vocabFile)) {
+    vocabServer = fixtureServer(path.dirname(vocabFile));
+    vocabServer.keepAliveTimeout = 0;
+    await new Promise((ok) => vocabServer.listen(0, '127.0.0.1', ok));
+    args.push(`-vocab=http://127.0.0.1:${vocabServer.address().port}/glide-bpe-vocab.bin`);
+  }
   if (o.run) args.push(`-run=${o.run}`);
   if (o.tolScale) args.push(`-tol-scale=${o.tolScale}`);
   let cmd;
@@ -169,8 +179,10 @@ async function main() {
     child.on('error', (err) => { console.error(`${NAME}: cannot start ${cmd[0]}: ${err.message}`); resolve(1); });
     child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
   });
-  server.close();
-  server.closeAllConnections?.();
+  for (const srv of [server, vocabServer]) {
+    srv?.close();
+    srv?.closeAllConnections?.();
+  }
   process.exit(code);
 }
 

@@ -26,17 +26,21 @@
 // since then may lower or classify differently from the reference.
 //
 // All functions are safe for concurrent use. The rank table is built on
-// first use (roughly 0.1 s natively, up to about 1 s under wasm), not at
-// program start, so a program that links this package but never tokenizes
-// pays nothing at run time.
+// first use (roughly 0.1 s natively), not at program start, so a program
+// that links this package but never tokenizes pays nothing at run time.
+//
+// The vocabulary's source depends on the build (vocab.go): natively, the
+// library's table; in the worker wasm, a file of the token bytes (VocabFile,
+// written by tools/bpevocab, served beside the wasm and checked against
+// VocabSHA256 by Install), because the library's table and the regexp
+// engine its package links were about 0.55 MB of the wasm's 1.95 MB brotli.
 package bpe
 
 import (
 	"fmt"
 	"strings"
 	"sync"
-
-	"github.com/tiktoken-go/tokenizer/codec"
+	"sync/atomic"
 )
 
 const (
@@ -61,7 +65,8 @@ const (
 const endText = "<|endoftext|>"
 
 var (
-	loadOnce sync.Once
+	mu    sync.Mutex
+	ready atomic.Bool // the tables below are set and never change again
 	// ranks maps a token's bytes to its id (its merge rank), for the
 	// EndToken ordinary tokens.
 	ranks map[string]int32
@@ -69,26 +74,34 @@ var (
 	tokenBytes []string
 )
 
-// load builds the rank table on first use. The library keeps its table
-// unexported, but its Decode of a single id gives that token's bytes, which
-// is all the table holds.
+// load makes sure the tables are set: from Install's file or, where the
+// build has it (vocab_tiktoken.go), from the library's r50k_base table,
+// built on first use.
 func load() {
-	loadOnce.Do(func() {
-		c := codec.NewR50kBase()
-		ranks = make(map[string]int32, EndToken)
-		tokenBytes = make([]string, EndToken)
-		for id := range int32(EndToken) {
-			s, err := c.Decode([]uint{uint(id)})
-			if err != nil || s == "" {
-				panic(fmt.Sprintf("bpe: r50k_base has no token %d: %v", id, err))
-			}
-			if _, dup := ranks[s]; dup {
-				panic(fmt.Sprintf("bpe: r50k_base token %d (%q) is not unique", id, s))
-			}
-			ranks[s] = id
-			tokenBytes[id] = s
-		}
-	})
+	if ready.Load() {
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if ready.Load() {
+		return
+	}
+	toks := builtinVocab()
+	if toks == nil {
+		panic("bpe: no vocabulary in this build: call bpe.Install with the vocabulary file (" + VocabFile + ") first")
+	}
+	setTables(toks)
+}
+
+// setTables builds the rank table from the ordinary tokens' bytes (index =
+// id); the caller holds mu.
+func setTables(toks []string) {
+	r := make(map[string]int32, len(toks))
+	for id, s := range toks {
+		r[s] = int32(id)
+	}
+	ranks, tokenBytes = r, toks
+	ready.Store(true)
 }
 
 // Encode returns GLIDE's encode(text): the token ids of Lower(text) under

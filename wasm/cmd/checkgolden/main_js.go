@@ -18,11 +18,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/webglide/webglide/glide/bpe"
 	"github.com/webglide/webglide/glide/golden"
 	"github.com/webglide/webglide/glide/goldencheck"
 	"github.com/webglide/webglide/wasm/cmd/internal/backend"
@@ -43,6 +46,7 @@ func run(args []string) int {
 	url := fl.String("url", envOr("GLIDE_GOLDEN_URL", ""), "base `URL` of the fixture folder (served with JSON listings)")
 	name := fl.String("backend", envOr("GLIDE_BACKEND", backend.CPUWasm), "device: cpu-wasm, webgpu or webgpu-f16")
 	only := fl.String("run", envOr("GLIDE_GOLDEN_RUN", ""), "only check cases whose name matches this regular expression")
+	vocab := fl.String("vocab", envOr("GLIDE_VOCAB_URL", ""), "`URL` of the tokenizer's vocabulary file (glide/bpe VocabFile), which this wasm, like the worker's, does not embed")
 	scaleDef, _ := strconv.ParseFloat(envOr("GLIDE_TOL_SCALE", "0"), 64)
 	scale := fl.Float64("tol-scale", scaleDef, "tolerance scale (0: the backend's own, see wasm/cmd/internal/backend)")
 	if err := fl.Parse(args); err != nil {
@@ -79,6 +83,13 @@ func run(args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "%s: backend %s, device %s, WebGPU adapter %s, tolerance scale %g\n", me, info.Backend, info.Device, adapter, tol)
 
+	if *vocab != "" {
+		if err := installVocab(*vocab); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: -vocab: %v\n", me, err)
+			return 1
+		}
+	}
+
 	start := time.Now()
 	all, err := golden.Discover(httpfs.New(*url), ".")
 	if err != nil {
@@ -109,4 +120,18 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// installVocab fetches the vocabulary file at u and installs it, as the
+// worker does (the tokenizer cases then check the tokenizer the page runs).
+func installVocab(u string) error {
+	i := strings.LastIndex(u, "/")
+	if i < 0 {
+		return fmt.Errorf("%q is not a URL", u)
+	}
+	data, err := fs.ReadFile(httpfs.New(u[:i+1]), u[i+1:])
+	if err != nil {
+		return err
+	}
+	return bpe.Install(data)
 }

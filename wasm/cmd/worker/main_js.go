@@ -320,6 +320,9 @@ func (w *worker) run(r request) {
 	if err == nil {
 		err = w.healthy()
 	}
+	if err == nil && r.typ != "load" {
+		err = ensureVocab()
+	}
 	if err == nil && r.typ == "inpaint" {
 		err = w.loadEdit(r.id, r.weights, r.oneModel)
 	} else if err == nil {
