@@ -202,9 +202,8 @@ SOAK_N ?= 10
 soak: deps build ## SOAK_N (default 10) generations in one page: memory per run must not grow, images identical
 	GLIDE_SOAK_N=$(SOAK_N) node --test --test-timeout=3600000 e2e/soak.test.mjs
 
-size: wasm ## print the worker wasm's size, raw and gzip -9
-	@raw=$$(wc -c < $(WASM)); gz=$$(gzip -9 -c $(WASM) | wc -c); \
-	awk -v f=$(WASM) -v r=$$raw -v g=$$gz 'BEGIN {printf "%s: %d bytes raw (%.2f MB), %d bytes gzip -9 (%.2f MB)\n", f, r, r/1e6, g, g/1e6}'
+size: wasm ## print the worker wasm's and its vocabulary's sizes: raw, gzip -9 and brotli (the wasm's goal: ≤ 1.2 MB brotli)
+	@node tools/size.mjs $(WASM) $(VOCAB)
 
 # The static site: everything the app needs with relative URLs only, so
 # any static host serves dist/ (README, "Hosting"). Weights are not part of
