@@ -110,11 +110,16 @@ function onMessage(data) {
       device.adapterError(data);
       break;
     case 'device':
+      // Time marks for the start-up measurement (e2e/start.test.mjs):
+      // from the page's navigation to the device opened and self-tested…
+      if (!performance.getEntriesByName('webglide:device').length) performance.mark('webglide:device');
       device.device(data);
       // Chosen with ?backend=cpu: the user knows; no estimate first.
       slow = !!data.slow && !data.forced;
       break;
     case 'ready':
+      // … and to the worker ready for requests.
+      if (!performance.getEntriesByName('webglide:ready').length) performance.mark('webglide:ready');
       ready = true;
       setBusy(false);
       setStatus(recovery.ready() || 'Ready.');
