@@ -56,7 +56,7 @@ endif
 
 TEST_PARTS := test-native test-wasm-chromium test-wasm-deno test-golden-gpu test-e2e
 
-.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu bench-vs-pytorch vocab size clean site bench-store screenshots wasm-faults soak test-e2e-slow
+.PHONY: help deps build cli wasm serve run test $(TEST_PARTS) check check-golden check-golden-slow bench bench-cpu bench-gpu bench-vs-pytorch bench-wasm vocab size clean site bench-store screenshots wasm-faults soak test-e2e-slow
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -153,6 +153,14 @@ bench: bench-cpu bench-gpu ## all benchmarks: bench-cpu, then bench-gpu
 bench-cpu: cli ## CPU benchmarks: kernel GFLOP/s (go test -bench ./glide/nn) and full-size forwards and steps (glide bench)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./glide/nn/
 	$(BUILD)/glide bench --device cpu --model all
+
+# The CPU device inside wasm (the fallback without WebGPU: Go's wasm has no
+# SIMD and runs goroutines on one thread): the convolution shapes' GFLOP/s
+# in Node and in headless Chromium. BENCH_WASM selects benchmarks.
+BENCH_WASM ?= Conv(192x64x64B2|384x32x32B2|576x16x16B2|768x8x8B2)
+bench-wasm: deps ## CPU device GFLOP/s inside wasm, Node then Chromium: [BENCH_WASM=REGEXP]
+	PATH="$$($(GO) env GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 -run '^$$' -bench '$(BENCH_WASM)' -benchtime 2x ./glide/nn/
+	PATH="$(EXEC_CHROMIUM):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 -run '^$$' -bench '$(BENCH_WASM)' -benchtime 2x ./glide/nn/
 
 # Our CPU device and the reference PyTorch code side by side, best of
 # REPEAT (3) each, same run, THREADS (0 = all CPUs) for both; the reference
