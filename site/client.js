@@ -49,6 +49,12 @@ export class WorkerClient {
 
   get running() { return this.#worker !== null; }
 
+  // stop terminates the worker (start() makes a new one).
+  stop() {
+    this.#worker?.terminate();
+    this.#worker = null;
+  }
+
   // on subscribes fn to messages of type; it returns the unsubscribe function.
   on(type, fn) {
     if (!this.#subs.has(type)) this.#subs.set(type, new Set());
@@ -111,9 +117,11 @@ function createWorker(url) {
 // The page's ?faults=… (the e2e reliability tests, issue 17) goes on to
 // the worker, which then runs the test build with fault switches; its
 // ?backend=cpu goes on too (compute on the CPU in wasm, site/worker.js).
-// The widget (site/widget-jobs.js) starts its worker the same way.
-export function workerURL() {
+// The widget (site/widget-jobs.js) starts its worker the same way. extra
+// adds parameters of its own (site/model.js: {import: '1'}, the importer).
+export function workerURL(extra = {}) {
   const url = new URL('./worker.js', import.meta.url);
+  for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
   const pageParams = new URLSearchParams(globalThis.location?.search ?? '');
   for (const key of ['faults', 'backend']) {
     if (pageParams.get(key)) url.searchParams.set(key, pageParams.get(key));

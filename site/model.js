@@ -9,7 +9,7 @@
 // request through client.decorate; after an import it is the store's
 // ("store:imported/"). Messages: see wasm/cmd/worker/main_js.go.
 
-import { client } from './client.js';
+import { client, WorkerClient, workerURL } from './client.js';
 
 const KEY = 'webglide.weights';
 const IMPORTED = 'store:imported/'; // the weights URL of imported bundles
@@ -183,8 +183,24 @@ ui.noStoreBtn.addEventListener('click', () => {
   document.getElementById('generate')?.click();
 });
 
-// Import: one request per .pt file, in turn; a .json chosen with them is
-// their configuration.
+// startImporter starts the importer (site/worker.js?import=1: the wasm
+// build with the checkpoint converter, which the compute worker's goes
+// without) and resolves with its client once it listens.
+function startImporter() {
+  const importer = new WorkerClient(workerURL({ import: '1' }));
+  return new Promise((resolve, reject) => {
+    const offs = [];
+    const done = (fn) => (m) => { offs.forEach((f) => f()); fn(m); };
+    offs.push(importer.on('ready', done(() => resolve(importer))));
+    for (const type of ['crash', 'fatal', 'exit']) {
+      offs.push(importer.on(type, done((m) => { importer.stop(); reject(new Error(m.message || 'the importer stopped')); })));
+    }
+    importer.start();
+  });
+}
+
+// Import: one request per .pt file, in turn, to the importer (started for
+// them, stopped after); a .json chosen with them is their configuration.
 async function importFiles(files) {
   const list = [...files];
   const pts = list.filter((f) => !/\.json$/i.test(f.name));
@@ -196,31 +212,49 @@ async function importFiles(files) {
   const config = cfg ? await cfg.text() : '';
   ui.importInput.disabled = true;
   ui.importStatus.classList.remove('error');
+  let importer = null;
+  const fail = (text) => {
+    ui.importStatus.textContent = text;
+    ui.importStatus.classList.add('error');
+  };
   try {
+    ui.importStatus.textContent = 'Starting the importer…';
+    try {
+      importer = await startImporter();
+    } catch (err) {
+      fail(`Cannot start the importer (build/webglide-import.wasm): ${err.message}. Check the connection and try again.`);
+      return;
+    }
     for (const file of pts) {
       ui.importStatus.textContent = `Importing ${file.name}…`;
       const msg = await new Promise((resolve) => {
-        const id = client.request({ type: 'import', file, config });
+        const id = importer.request({ type: 'import', file, config });
         const offs = [
-          client.on('import-progress', (m) => {
+          importer.on('import-progress', (m) => {
             if (m.id === id) ui.importStatus.textContent = `Importing ${file.name} (${m.bundle}): ${m.done} of ${m.total} tensors, ${MB(m.bytes)}`;
           }),
-          client.on('imported', (m) => { if (m.id === id) { offs.forEach((f) => f()); resolve(m); } }),
-          client.on('error', (m) => { if (m.id === id) { offs.forEach((f) => f()); resolve(m); } }),
+          importer.on('imported', (m) => { if (m.id === id) { offs.forEach((f) => f()); resolve(m); } }),
+          importer.on('error', (m) => { if (m.id === id) { offs.forEach((f) => f()); resolve(m); } }),
+          ...['crash', 'fatal', 'exit'].map((type) => importer.on(type, (m) => {
+            offs.forEach((f) => f());
+            resolve({ type: 'error', kind: 'unknown', message: m.message || 'the importer stopped' });
+          })),
         ];
       });
       if (msg.type === 'error') {
-        ui.importStatus.textContent = `Import of ${file.name} failed (${msg.kind}): ${msg.message}`;
-        ui.importStatus.classList.add('error');
+        fail(`Import of ${file.name} failed (${msg.kind}): ${msg.message}`);
         return;
       }
       ui.importStatus.textContent = `Imported ${file.name} as the ${msg.bundle} model (${MB(msg.bytes)} in ${msg.shards} shards, ${msg.seconds.toFixed(1)} s).`;
     }
+    // The compute worker may hold models of earlier imported bundles.
+    if (client.running) client.request({ type: 'release' });
     weightsURL = IMPORTED;
     try { localStorage.setItem(KEY, IMPORTED); } catch { /* storage blocked */ }
     showSource();
     refresh();
   } finally {
+    importer?.stop();
     ui.importInput.disabled = false;
     ui.importInput.value = '';
   }

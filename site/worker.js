@@ -29,7 +29,13 @@ if (faults) self.webglideFaults = faults;
 // ?backend=cpu (passed on the same way): compute on the CPU in wasm even
 // where WebGPU works (wasm/cmd/worker/backend_js.go).
 if (params.get('backend')) self.webglideBackend = params.get('backend');
-const wasmFile = faults ? 'webglide-faults.wasm' : 'webglide.wasm';
+// ?import=1 (site/model.js): the importer, a worker of its own for the
+// page's checkpoint import, running the build that has the converter
+// (build/webglide-import.wasm; the compute worker's wasm goes without it).
+// It opens no device and tokenizes nothing.
+const importer = params.get('import') === '1';
+if (importer) self.webglideImportOnly = true;
+const wasmFile = faults ? 'webglide-faults.wasm' : importer ? 'webglide-import.wasm' : 'webglide.wasm';
 
 // The tokenizer's vocabulary (glide/bpe's VocabFile; make wasm writes it
 // beside the wasm): fetched now, while the wasm compiles, and handed to the
@@ -50,7 +56,7 @@ self.webglideVocab = (again) => {
   }
   return vocab;
 };
-self.webglideVocab();
+if (!importer) self.webglideVocab();
 
 // A worker that closes itself sends no event to the page: say so first.
 const close = self.close.bind(self);

@@ -27,6 +27,10 @@ type loadStats struct {
 	store, upload time.Duration
 }
 
+// importedURL is the weights URL of the imported bundles (import_js.go):
+// their manifests are in the store, not on a server.
+const importedURL = "store:imported/"
+
 var stats loadStats
 
 func (s loadStats) message() map[string]any {

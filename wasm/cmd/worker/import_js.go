@@ -1,7 +1,14 @@
+//go:build !noimport
+
 // Importing a checkpoint in the page: the official .pt files (or a tiny
 // model's with its configuration) converted by glide/weights/convert in
 // this worker, streamed from the File in pieces of at most 64 MiB, into
 // the shard store. Nothing leaves the browser.
+//
+// Only the importer build has it (build/webglide-import.wasm, which
+// site/worker.js?import=1 runs for the page's Import; make wasm): the
+// checkpoint reader and converter are about 66 KB of brotli that the
+// compute worker's wasm (build tag noimport, noimport_js.go) goes without.
 
 package main
 
@@ -17,10 +24,6 @@ import (
 	"github.com/webglide/webglide/glide/weights/convert"
 	"github.com/webglide/webglide/glide/weights/torchpt"
 )
-
-// importedURL is the weights URL of the imported bundles: their manifests
-// are in the store, not on a server.
-const importedURL = "store:imported/"
 
 // maxPiece bounds one File.slice read (browser-app.md §4: never one
 // ArrayBuffer near the 2 GB limit).

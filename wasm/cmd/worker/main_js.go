@@ -33,6 +33,9 @@
 //	{type: "import", id, file, config?}     convert a .pt File (config: JSON text for a model
 //	                                         that is no preset) into the store; weights
 //	                                         "store:imported/" then loads the imported bundles
+//	                                         (the importer build only: see import_js.go)
+//	{type: "release", id}                   drop the loaded models (after an import replaced
+//	                                         their bundles); answered with "released"
 //	{type: "cancel", id}                    cancel job id (between steps)
 //	{type: "ack", seq}                      progress message seq was handled
 //	{type: "tokenize", id, prompt}          count the prompt's tokens (tokenize_js.go)
@@ -66,6 +69,7 @@
 //	{type: "store-wait", file, message}      another tab is downloading that shard; waiting
 //	{type: "import-progress", id, file, bundle, done, total, tensor, bytes}
 //	{type: "imported", id, file, bundle, kind, weights, shards, bytes, seconds}
+//	{type: "released", id}                   reply to release
 //	{type: "store", id, weights, bundles: [{bundle, state, bytesStored, bytesTotal, kind?, error?}],
 //	 backend, note, stored, files, usage, quota, busy}
 //	                                         reply to store-status/store-delete; state: stored
@@ -127,6 +131,10 @@ import (
 
 func main() {
 	initFaults() // test builds only (faults_js.go)
+	if js.Global().Get("webglideImportOnly").Truthy() {
+		importer()
+		return
+	}
 	want, chosen := chosenBackend()
 	forced := want != backend.Auto
 	dev, info, err := backend.Open(want)
@@ -156,6 +164,23 @@ func main() {
 	post(map[string]any{"type": "ready"})
 	for r := range w.reqs {
 		w.run(r)
+	}
+}
+
+// importer is main for site/worker.js?import=1 (self.webglideImportOnly):
+// the page's checkpoint import, in a worker of its own that opens no
+// device. It takes import and store requests; anything else is refused.
+func importer() {
+	w := &worker{reqs: make(chan request, 64), canceled: map[float64]bool{}, acks: make(chan float64, 16)}
+	js.Global().Call("addEventListener", "message", js.FuncOf(w.onMessage))
+	post(map[string]any{"type": "ready"})
+	for r := range w.reqs {
+		switch r.typ {
+		case "import", "store-status", "store-delete":
+			w.run(r)
+		default:
+			postError(r.id, glide.Errorf(r.typ, glide.BadInput, "the importer worker only imports checkpoints"))
+		}
 	}
 }
 
@@ -268,7 +293,7 @@ func (w *worker) onMessage(_ js.Value, args []js.Value) any {
 		default:
 			postError(id, glide.Errorf(typ, glide.BadInput, "too many requests queued; wait for the running one"))
 		}
-	case "store-status", "store-delete":
+	case "store-status", "store-delete", "release":
 		r := request{typ: typ, id: id}
 		if typ == "store-status" {
 			r.weights, r.err = weightsURL(str(data, "weights"))
@@ -304,6 +329,13 @@ func (w *worker) run(r request) {
 	}()
 
 	err := r.err
+	if err == nil && r.typ == "release" {
+		if w.pipe != nil {
+			w.release()
+		}
+		post(map[string]any{"type": "released", "id": r.id})
+		return
+	}
 	if err == nil && (r.typ == "store-status" || r.typ == "store-delete") {
 		if err = w.storeRequest(r); err != nil {
 			postError(r.id, err)
