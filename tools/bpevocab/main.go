@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/webglide/webglide/glide/bpe"
 )
@@ -20,6 +21,10 @@ func main() {
 	sum := sha256.Sum256(data)
 	if got := hex.EncodeToString(sum[:]); got != bpe.VocabSHA256 {
 		fmt.Fprintf(os.Stderr, "bpevocab: the table's file has SHA-256 %s, but bpe.VocabSHA256 is %s\n", got, bpe.VocabSHA256)
+		os.Exit(1)
+	}
+	if err := os.MkdirAll(filepath.Dir(os.Args[1]), 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "bpevocab:", err)
 		os.Exit(1)
 	}
 	if err := os.WriteFile(os.Args[1], data, 0o644); err != nil {
