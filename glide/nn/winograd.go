@@ -86,6 +86,8 @@ const winoPad = 16
 type winoScratch struct {
 	v, m  []float32
 	tiles [winoBlock]winoTile
+	tmp   [128]float32    // the AVX2 input transform's row results
+	strip [4 * 18]float32 // 4 zero-padded rows of 18 at the image's border
 }
 
 // winoTile locates one tile: in is the offset of its input window's
@@ -132,7 +134,7 @@ func (cp *CPU) conv3x3Winograd(x, w, b, res []float32, n, ci, h, wd, co int) *Te
 			}
 		}
 		blk := ws.tiles[:tb]
-		winoInput(ws.v, vSet, x, ci, h, wd, blk)
+		winoInput(ws.v, vSet, x, ci, h, wd, blk, ws)
 		for xi := range 16 {
 			mx := ws.m[xi*mSet : xi*mSet+co*winoBlock]
 			clear(mx)
@@ -150,19 +152,46 @@ func (cp *CPU) conv3x3Winograd(x, w, b, res []float32, n, ci, h, wd, co int) *Te
 
 // winoInput writes V = Bᵀ d B for the block's tiles of x (n, ci, h, w):
 // v[ξ·set + q·ci·nr + c·nr + j] for the block's tile q·nr + j, d the 4×4
-// window of the tile, zero outside the image.
-func winoInput(v []float32, set int, x []float32, ci, h, w int, blk []winoTile) {
+// window of the tile, zero outside the image. Runs of 8 tiles in one tile
+// row go to the AVX2 transform where there is one (from x itself, or from
+// a zero-padded copy of the rows at the image's border).
+func winoInput(v []float32, set int, x []float32, ci, h, w int, blk []winoTile, ws *winoScratch) {
 	hw := h * w
 	for c := range ci {
-		for t := range blk {
+		for t := 0; t < len(blk); {
+			at := t/nr*ci*nr + c*nr + t%nr
+			if winoAVX2 && t%8 == 0 && t+8 <= len(blk) && sameRow(blk[t:t+8]) {
+				tl := &blk[t]
+				_ = v[at+15*set+7]
+				if !tl.edge && !blk[t+7].edge {
+					off := tl.in + c*hw
+					_ = x[off+3*w+17]
+					winoIn8AVX2(&x[off], w, &v[at], set, &ws.tmp[0])
+				} else {
+					plane := tl.in - tl.i0*w - tl.j0 + c*hw
+					for a := range 4 {
+						row := ws.strip[a*18 : a*18+18]
+						i := tl.i0 + a
+						for m := range row {
+							row[m] = 0
+							if j := tl.j0 + m; i >= 0 && i < h && j >= 0 && j < w {
+								row[m] = x[plane+i*w+j]
+							}
+						}
+					}
+					winoIn8AVX2(&ws.strip[0], 18, &v[at], set, &ws.tmp[0])
+				}
+				t += 8
+				continue
+			}
 			tl := &blk[t]
 			var d [16]float32
 			if !tl.edge {
-				at := tl.in + c*hw
-				r0 := x[at : at+4 : at+4]
-				r1 := x[at+w : at+w+4 : at+w+4]
-				r2 := x[at+2*w : at+2*w+4 : at+2*w+4]
-				r3 := x[at+3*w : at+3*w+4 : at+3*w+4]
+				off := tl.in + c*hw
+				r0 := x[off : off+4 : off+4]
+				r1 := x[off+w : off+w+4 : off+w+4]
+				r2 := x[off+2*w : off+2*w+4 : off+2*w+4]
+				r3 := x[off+3*w : off+3*w+4 : off+3*w+4]
 				d = [16]float32{r0[0], r0[1], r0[2], r0[3], r1[0], r1[1], r1[2], r1[3],
 					r2[0], r2[1], r2[2], r2[3], r3[0], r3[1], r3[2], r3[3]}
 			} else {
@@ -177,27 +206,35 @@ func winoInput(v []float32, set int, x []float32, ci, h, w int, blk []winoTile) 
 					}
 				}
 			}
-			// Bᵀ d, down each column.
-			for bb := range 4 {
-				d0, d1, d2, d3 := d[bb], d[4+bb], d[8+bb], d[12+bb]
-				d[bb], d[4+bb], d[8+bb], d[12+bb] = d0-d2, d1+d2, d2-d1, d1-d3
-			}
-			// (Bᵀ d) B, along each row, stored as ξ = 4a + b.
-			at := t/nr*ci*nr + c*nr + t%nr
+			// d B, along each row (the order of the AVX2 code: the same
+			// roundings).
 			for a := range 4 {
-				e0, e1, e2, e3 := d[a*4], d[a*4+1], d[a*4+2], d[a*4+3]
-				k := at + a*4*set
-				v[k] = e0 - e2
-				v[k+set] = e1 + e2
-				v[k+2*set] = e2 - e1
-				v[k+3*set] = e1 - e3
+				d0, d1, d2, d3 := d[a*4], d[a*4+1], d[a*4+2], d[a*4+3]
+				d[a*4], d[a*4+1], d[a*4+2], d[a*4+3] = d0-d2, d1+d2, d2-d1, d1-d3
 			}
+			// Bᵀ (d B), down each column, stored as ξ = 4a + b.
+			for bb := range 4 {
+				e0, e1, e2, e3 := d[bb], d[4+bb], d[8+bb], d[12+bb]
+				k := at + bb*set
+				v[k] = e0 - e2
+				v[k+4*set] = e1 + e2
+				v[k+8*set] = e2 - e1
+				v[k+12*set] = e1 - e3
+			}
+			t++
 		}
 	}
 }
 
+// sameRow says whether 8 consecutive tiles of a block lie in one tile row
+// of one sample (their windows 2 columns apart).
+func sameRow(run []winoTile) bool {
+	return run[7].in == run[0].in+14 && run[7].out == run[0].out+14 && run[7].i0 == run[0].i0
+}
+
 // winoOutput writes Y = Aᵀ M A (+ bias, + residual) for the block's tiles
-// into y (n, co, h, w); m[ξ·set + o·winoBlock + t] are the products.
+// into y (n, co, h, w); m[ξ·set + o·winoBlock + t] are the products. Runs
+// of 8 whole tiles in one row go to the AVX2 transform where there is one.
 func winoOutput(y, m []float32, set int, b, res []float32, co, h, w int, blk []winoTile) {
 	hw := h * w
 	for o := range co {
@@ -205,9 +242,22 @@ func winoOutput(y, m []float32, set int, b, res []float32, co, h, w int, blk []w
 		if b != nil {
 			bias = b[o]
 		}
-		for t := range blk {
+		for t := 0; t < len(blk); {
 			tl := &blk[t]
 			at := o*winoBlock + t
+			off := tl.out + o*hw
+			if winoAVX2 && t%8 == 0 && t+8 <= len(blk) && sameRow(blk[t:t+8]) && blk[t+7].rows == 2 && blk[t+7].cols == 2 {
+				_ = m[at+15*set+7]
+				_ = y[off+w+15]
+				var r *float32
+				if res != nil {
+					_ = res[off+w+15]
+					r = &res[off]
+				}
+				winoOut8AVX2(&m[at], set, bias, &y[off], w, r)
+				t += 8
+				continue
+			}
 			var q [16]float32
 			for xi := range 16 {
 				q[xi] = m[at+xi*set]
@@ -222,7 +272,7 @@ func winoOutput(y, m []float32, set int, b, res []float32, co, h, w int, blk []w
 				e[0] + e[1] + e[2] + bias, e[1] - e[2] - e[3] + bias,
 				e[4] + e[5] + e[6] + bias, e[5] - e[6] - e[7] + bias,
 			}
-			off := tl.out + o*hw
+			t++
 			if tl.rows == 2 && tl.cols == 2 {
 				y0 := y[off : off+2 : off+2]
 				y1 := y[off+w : off+w+2 : off+w+2]

@@ -75,3 +75,45 @@ func TestWinogradChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradAVX2MatchesGo: the AVX2 transforms give exactly the Go
+// transforms' floats (same operations, same order), on shapes with runs in
+// and across tile rows, at the image border, odd sizes and a residual.
+func TestWinogradAVX2MatchesGo(t *testing.T) {
+	if !winoAVX2 {
+		t.Skip("no AVX2 Winograd transforms in this build or on this CPU: the Go transforms are the only ones (TestWinogradMatchesDirect checks them)")
+	}
+	defer setWinoAVX2(true)
+	for _, c := range []struct{ n, ci, co, h, w int }{
+		{2, 16, 24, 32, 32},
+		{1, 8, 12, 64, 64},
+		{2, 5, 7, 33, 47},
+		{3, 6, 6, 16, 48},
+	} {
+		if !useWinograd(c.n, 3, 1, c.h, c.w) {
+			t.Fatalf("%+v does not take the Winograd path", c)
+		}
+		rng := rand.New(rand.NewPCG(5, uint64(c.h*c.w)))
+		randn := func(k int) []float32 {
+			v := make([]float32, k)
+			for i := range v {
+				v[i] = float32(rng.NormFloat64())
+			}
+			return v
+		}
+		dev := NewCPU(2)
+		x := dev.Upload(randn(c.n*c.ci*c.h*c.w), c.n, c.ci, c.h, c.w)
+		w := dev.Upload(randn(c.co*c.ci*9), c.co, c.ci, 3, 3)
+		b := dev.Upload(randn(c.co), c.co)
+		r := dev.Upload(randn(c.n*c.co*c.h*c.w), c.n, c.co, c.h, c.w)
+		setWinoAVX2(true)
+		fast := cpuData(dev.Conv2D(x, w, b, r, 1))
+		setWinoAVX2(false)
+		slow := cpuData(dev.Conv2D(x, w, b, r, 1))
+		for i := range fast {
+			if math.Float32bits(fast[i]) != math.Float32bits(slow[i]) {
+				t.Fatalf("%+v: element %d: AVX2 %v, Go %v", c, i, fast[i], slow[i])
+			}
+		}
+	}
+}
