@@ -148,6 +148,13 @@ async function main() {
   // The tokenizer's vocabulary (make wasm writes it into build/), which the
   // wasm fetches as the worker does: served from build/ on a second port.
   const vocabFile = path.join(ROOT, 'build', 'glide-bpe-vocab.bin');
+  if (!fs.existsSync(vocabFile)) {
+    try {
+      execFileSync('go', ['run', './tools/bpevocab', vocabFile], { cwd: ROOT, stdio: 'inherit' });
+    } catch (err) {
+      console.error(`${NAME}: cannot write ${vocabFile} (make vocab): ${err.message}; the tokenizer case will fail`);
+    }
+  }
   let vocabServer = null;
   if (fs.existsSync(vocabFile)) {
     vocabServer = fixtureServer(path.dirname(vocabFile));
