@@ -21,7 +21,7 @@ SHELL := bash
 GO     ?= go
 BUILD  := build
 WASM   := $(BUILD)/webglide.wasm
-VOCAB  := $(BUILD)/glide-bpe-vocab.bin
+VOCAB  := $(BUILD)/glide-bpe.vocab
 IMPORT_WASM := $(BUILD)/webglide-import.wasm
 # The worker wasm's standard-library packages that run per message or per
 # file, not per element, compiled without inlining: 30 KB less brotli
@@ -81,7 +81,7 @@ wasm: ## build build/webglide.wasm, the importer build/webglide-import.wasm, the
 	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(IMPORT_WASM) ./wasm/cmd/worker # the importer: with the checkpoint converter
 	$(GO) run ./tools/bpevocab $(VOCAB) # glide/bpe's VocabFile: the worker fetches it (site/worker.js)
 
-vocab: ## write build/glide-bpe-vocab.bin, the tokenizer's vocabulary the wasm programs fetch
+vocab: ## write build/glide-bpe.vocab, the tokenizer's vocabulary the wasm programs fetch
 	$(GO) run ./tools/bpevocab $(VOCAB)
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(BUILD)/wasm_exec.js
 	cp wasm/webgpu/encode.js $(BUILD)/webgpu-encode.js # loaded by site/worker.js: no eval (CSP)

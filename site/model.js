@@ -209,16 +209,18 @@ async function importFiles(files) {
     ui.importStatus.textContent = 'Choose a .pt checkpoint to import (a .json alone is only a configuration).';
     return;
   }
-  const config = cfg ? await cfg.text() : '';
-  ui.importInput.disabled = true;
+  // The status changes before anything is awaited: an earlier run's line
+  // never stands for this one's.
+  ui.importStatus.textContent = `Importing ${pts[0].name}… (starting the importer)`;
   ui.importStatus.classList.remove('error');
+  ui.importInput.disabled = true;
+  const config = cfg ? await cfg.text() : '';
   let importer = null;
   const fail = (text) => {
     ui.importStatus.textContent = text;
     ui.importStatus.classList.add('error');
   };
   try {
-    ui.importStatus.textContent = 'Starting the importer…';
     try {
       importer = await startImporter();
     } catch (err) {

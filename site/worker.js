@@ -46,7 +46,7 @@ let vocab = null;
 self.webglideVocab = (again) => {
   if (again) vocab = null;
   if (!vocab) {
-    vocab = fetch(new URL('../build/glide-bpe-vocab.bin', scriptBase))
+    vocab = fetch(new URL('../build/glide-bpe.vocab', scriptBase))
       .then((res) => {
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         return res.arrayBuffer();

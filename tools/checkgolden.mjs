@@ -147,7 +147,7 @@ async function main() {
   const args = [o.wasm, `-url=${url}`, `-backend=${o.backend}`];
   // The tokenizer's vocabulary (make wasm writes it into build/), which the
   // wasm fetches as the worker does: served from build/ on a second port.
-  const vocabFile = path.join(ROOT, 'build', 'glide-bpe-vocab.bin');
+  const vocabFile = path.join(ROOT, 'build', 'glide-bpe.vocab');
   if (!fs.existsSync(vocabFile)) {
     try {
       execFileSync('go', ['run', './tools/bpevocab', vocabFile], { cwd: ROOT, stdio: 'inherit' });
@@ -160,7 +160,7 @@ async function main() {
     vocabServer = fixtureServer(path.dirname(vocabFile));
     vocabServer.keepAliveTimeout = 0;
     await new Promise((ok) => vocabServer.listen(0, '127.0.0.1', ok));
-    args.push(`-vocab=http://127.0.0.1:${vocabServer.address().port}/glide-bpe-vocab.bin`);
+    args.push(`-vocab=http://127.0.0.1:${vocabServer.address().port}/glide-bpe.vocab`);
   }
   if (o.run) args.push(`-run=${o.run}`);
   if (o.tolScale) args.push(`-tol-scale=${o.tolScale}`);

@@ -18,7 +18,7 @@ import (
 // library's table; the worker fetches it beside the wasm and Installs it.
 const (
 	// VocabFile is the file's name in build/ and in the static site.
-	VocabFile = "glide-bpe-vocab.bin"
+	VocabFile = "glide-bpe.vocab"
 	// VocabSHA256 is the file's SHA-256 (lower-case hex), compiled into
 	// every build so that Install accepts only the table the goldens were
 	// made with. TestVocabFile checks it against the library's table.

@@ -15,14 +15,14 @@ func tree(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
 	for name, body := range map[string]string{
-		"index.html":                "<!doctype html><title>t</title>",
-		"site/app.js":               "export {};",
-		"build/webglide.wasm":       "\x00asm\x01\x00\x00\x00",
-		"build/wasm_exec.js":        "// wasm_exec",
-		"build/webgpu-encode.js":    "// encode",
-		"build/glide-bpe-vocab.bin": "GLIDEBPE1\n",
-		"secret.go":                 "package secret",
-		"site/nested/deep.css":      "body{}",
+		"index.html":             "<!doctype html><title>t</title>",
+		"site/app.js":            "export {};",
+		"build/webglide.wasm":    "\x00asm\x01\x00\x00\x00",
+		"build/wasm_exec.js":     "// wasm_exec",
+		"build/webgpu-encode.js": "// encode",
+		"build/glide-bpe.vocab":  "GLIDEBPE1\n",
+		"secret.go":              "package secret",
+		"site/nested/deep.css":   "body{}",
 	} {
 		p := filepath.Join(root, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -36,9 +36,9 @@ type Shell struct {
 
 // fixed are the shell files outside site/ (webgpu-encode.js: the WebGPU
 // device's command encoder, loaded by site/worker.js so that no string is
-// evaluated under a strict CSP; glide-bpe-vocab.bin: the tokenizer's
+// evaluated under a strict CSP; glide-bpe.vocab: the tokenizer's
 // vocabulary, glide/bpe VocabFile).
-var fixed = []string{"index.html", "build/glide-bpe-vocab.bin", "build/wasm_exec.js", "build/webglide.wasm", "build/webgpu-encode.js"}
+var fixed = []string{"index.html", "build/glide-bpe.vocab", "build/wasm_exec.js", "build/webglide.wasm", "build/webgpu-encode.js"}
 
 // Read lists and hashes the shell of the site in fsys, laid out as dist/
 // is: index.html, site/, build/.

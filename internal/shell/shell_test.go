@@ -9,17 +9,17 @@ import (
 
 func site() fstest.MapFS {
 	return fstest.MapFS{
-		"index.html":                {Data: []byte("<!doctype html>")},
-		"site/app.js":               {Data: []byte("app")},
-		"site/sw.js":                {Data: []byte("self.addEventListener('fetch', () => {});\n")},
-		"site/icons/icon.png":       {Data: []byte("png")},
-		"site/.DS_Store":            {Data: []byte("junk")},
-		"build/webglide.wasm":       {Data: []byte("wasm")},
-		"build/glide-bpe-vocab.bin": {Data: []byte("vocab")},
-		"build/wasm_exec.js":        {Data: []byte("go")},
-		"build/webgpu-encode.js":    {Data: []byte("encode")},
-		"build/glide":               {Data: []byte("the CLI, not shipped")},
-		"weights/base/a.bin":        {Data: []byte("weights, never in the shell")},
+		"index.html":             {Data: []byte("<!doctype html>")},
+		"site/app.js":            {Data: []byte("app")},
+		"site/sw.js":             {Data: []byte("self.addEventListener('fetch', () => {});\n")},
+		"site/icons/icon.png":    {Data: []byte("png")},
+		"site/.DS_Store":         {Data: []byte("junk")},
+		"build/webglide.wasm":    {Data: []byte("wasm")},
+		"build/glide-bpe.vocab":  {Data: []byte("vocab")},
+		"build/wasm_exec.js":     {Data: []byte("go")},
+		"build/webgpu-encode.js": {Data: []byte("encode")},
+		"build/glide":            {Data: []byte("the CLI, not shipped")},
+		"weights/base/a.bin":     {Data: []byte("weights, never in the shell")},
 	}
 }
 
@@ -28,7 +28,7 @@ func TestRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"build/glide-bpe-vocab.bin", "build/wasm_exec.js", "build/webglide.wasm", "build/webgpu-encode.js", "index.html", "site/app.js", "site/icons/icon.png"}
+	want := []string{"build/glide-bpe.vocab", "build/wasm_exec.js", "build/webglide.wasm", "build/webgpu-encode.js", "index.html", "site/app.js", "site/icons/icon.png"}
 	if strings.Join(s.Files, " ") != strings.Join(want, " ") {
 		t.Errorf("Files = %v, want %v", s.Files, want)
 	}

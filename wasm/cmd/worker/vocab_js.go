@@ -1,6 +1,6 @@
 // The tokenizer's vocabulary: the worker wasm has none compiled in (it was
 // about 0.55 MB of the wasm, brotli); site/worker.js fetches the file
-// (build/glide-bpe-vocab.bin, glide/bpe VocabFile) while the wasm compiles,
+// (build/glide-bpe.vocab, glide/bpe VocabFile) while the wasm compiles,
 // and the first prompt takes it from there.
 
 package main
