@@ -206,20 +206,19 @@ func winoInput(v []float32, set int, x []float32, ci, h, w int, blk []winoTile, 
 					}
 				}
 			}
-			// d B, along each row (the order of the AVX2 code: the same
-			// roundings).
-			for a := range 4 {
-				d0, d1, d2, d3 := d[a*4], d[a*4+1], d[a*4+2], d[a*4+3]
-				d[a*4], d[a*4+1], d[a*4+2], d[a*4+3] = d0-d2, d1+d2, d2-d1, d1-d3
-			}
-			// Bᵀ (d B), down each column, stored as ξ = 4a + b.
+			// Bᵀ d, down each column (the AVX2 code's order: the same roundings).
 			for bb := range 4 {
-				e0, e1, e2, e3 := d[bb], d[4+bb], d[8+bb], d[12+bb]
-				k := at + bb*set
+				d0, d1, d2, d3 := d[bb], d[4+bb], d[8+bb], d[12+bb]
+				d[bb], d[4+bb], d[8+bb], d[12+bb] = d0-d2, d1+d2, d2-d1, d1-d3
+			}
+			// (Bᵀ d) B, along each row, stored as ξ = 4a + b.
+			for a := range 4 {
+				e0, e1, e2, e3 := d[a*4], d[a*4+1], d[a*4+2], d[a*4+3]
+				k := at + a*4*set
 				v[k] = e0 - e2
-				v[k+4*set] = e1 + e2
-				v[k+8*set] = e2 - e1
-				v[k+12*set] = e1 - e3
+				v[k+set] = e1 + e2
+				v[k+2*set] = e2 - e1
+				v[k+3*set] = e1 - e3
 			}
 			t++
 		}

@@ -6,11 +6,10 @@
 // the same float32 operations in the same order as winoInput's and
 // winoOutput's Go code (no FMA), so the results are bit-identical.
 
-// ROWIN loads row R (18 floats from R) of the 8 windows, whose lane k
-// starts at column 2k, as d0..d3 = columns 2k, 2k+1, 2k+2, 2k+3, applies the
-// row pass e = d·B (e0 = d0−d2, e1 = d1+d2, e2 = d2−d1, e3 = d1−d3) and
-// stores e0..e3 at OFF(BX). Clobbers Y0–Y7.
-#define ROWIN(R, OFF) \
+// ROWLOAD loads row R (18 floats from R) of the 8 windows, whose lane k
+// starts at column 2k, as d0..d3 = columns 2k, 2k+1, 2k+2, 2k+3, and
+// stores them at OFF(BX) (d_b at OFF + 32b). Clobbers Y0–Y5.
+#define ROWLOAD(R, OFF) \
 	VMOVUPS 0(R), Y0 \
 	VMOVUPS 32(R), Y1 \
 	VSHUFPS $0x88, Y1, Y0, Y2 \
@@ -23,19 +22,14 @@
 	VSHUFPS $0xDD, Y1, Y0, Y5 \
 	VPERMPD $0xD8, Y4, Y4 \
 	VPERMPD $0xD8, Y5, Y5 \
-	VSUBPS Y4, Y2, Y6 \
-	VADDPS Y4, Y3, Y7 \
-	VMOVUPS Y6, (OFF+0)(BX) \
-	VMOVUPS Y7, (OFF+32)(BX) \
-	VSUBPS Y3, Y4, Y6 \
-	VSUBPS Y5, Y3, Y7 \
-	VMOVUPS Y6, (OFF+64)(BX) \
-	VMOVUPS Y7, (OFF+96)(BX)
+	VMOVUPS Y2, (OFF+0)(BX) \
+	VMOVUPS Y3, (OFF+32)(BX) \
+	VMOVUPS Y4, (OFF+64)(BX) \
+	VMOVUPS Y5, (OFF+96)(BX)
 
-// COLIN applies the column pass to column B of the row results e (at
-// 32·B + 128·a in BX): v0 = e0−e2, v1 = e1+e2, v2 = e2−e1, v3 = e1−e3, and
-// stores v_a at DI + (4a + B)·CX. DI must hold dst + B·CX on entry.
-#define COLIN(B) \
+// COLPASS applies Bᵀ down column B of the windows (d_ab at 128a + 32B in
+// BX): u0 = d0−d2, u1 = d1+d2, u2 = d2−d1, u3 = d1−d3, written back in place.
+#define COLPASS(B) \
 	VMOVUPS (32*B)(BX), Y0 \
 	VMOVUPS (32*B+128)(BX), Y1 \
 	VMOVUPS (32*B+256)(BX), Y2 \
@@ -44,9 +38,26 @@
 	VADDPS Y2, Y1, Y5 \
 	VSUBPS Y1, Y2, Y6 \
 	VSUBPS Y3, Y1, Y7 \
+	VMOVUPS Y4, (32*B)(BX) \
+	VMOVUPS Y5, (32*B+128)(BX) \
+	VMOVUPS Y6, (32*B+256)(BX) \
+	VMOVUPS Y7, (32*B+384)(BX)
+
+// ROWPASS applies B along row A of u (at 128A in BX): v0 = u0−u2,
+// v1 = u1+u2, v2 = u2−u1, v3 = u1−u3, stored at DI + b·CX (ξ = 4A + b).
+// DI must hold dst + 4A·CX on entry.
+#define ROWPASS(A) \
+	VMOVUPS (128*A)(BX), Y0 \
+	VMOVUPS (128*A+32)(BX), Y1 \
+	VMOVUPS (128*A+64)(BX), Y2 \
+	VMOVUPS (128*A+96)(BX), Y3 \
+	VSUBPS Y2, Y0, Y4 \
+	VADDPS Y2, Y1, Y5 \
+	VSUBPS Y1, Y2, Y6 \
+	VSUBPS Y3, Y1, Y7 \
 	VMOVUPS Y4, (DI) \
-	VMOVUPS Y5, (DI)(R8*1) \
-	VMOVUPS Y6, (DI)(R8*2) \
+	VMOVUPS Y5, (DI)(CX*1) \
+	VMOVUPS Y6, (DI)(CX*2) \
 	VMOVUPS Y7, (DI)(R9*1)
 
 // func winoIn8AVX2(src *float32, ld int, dst *float32, set int, scratch *float32)
@@ -58,24 +69,28 @@ TEXT ·winoIn8AVX2(SB), NOSPLIT, $0-40
 	MOVQ set+24(FP), CX
 	SHLQ $2, CX
 	MOVQ scratch+32(FP), BX
-	ROWIN(SI, 0)
+	ROWLOAD(SI, 0)
 	ADDQ DX, SI
-	ROWIN(SI, 128)
+	ROWLOAD(SI, 128)
 	ADDQ DX, SI
-	ROWIN(SI, 256)
+	ROWLOAD(SI, 256)
 	ADDQ DX, SI
-	ROWIN(SI, 384)
-	// v_ab goes to dst + (4a+b)·set: R8 = 4·set (next a), R9 = 12·set.
+	ROWLOAD(SI, 384)
+	COLPASS(0)
+	COLPASS(1)
+	COLPASS(2)
+	COLPASS(3)
+	// v_ab goes to dst + (4a+b)·set: R9 = 3·set, R8 = 4·set (next a).
+	LEAQ (CX)(CX*2), R9
 	MOVQ CX, R8
 	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R9
-	COLIN(0)
-	ADDQ CX, DI
-	COLIN(1)
-	ADDQ CX, DI
-	COLIN(2)
-	ADDQ CX, DI
-	COLIN(3)
+	ROWPASS(0)
+	ADDQ R8, DI
+	ROWPASS(1)
+	ADDQ R8, DI
+	ROWPASS(2)
+	ADDQ R8, DI
+	ROWPASS(3)
 	VZEROUPPER
 	RET
 
