@@ -94,6 +94,20 @@ TEXT ·winoIn8AVX2(SB), NOSPLIT, $0-40
 	VZEROUPPER
 	RET
 
+// OUTCOL loads column j of the products (q_j at AX, q_{4+j}, q_{8+j},
+// q_{12+j} at AX + 4·set·{1, 2, 3}: R8 = 4·set, R10 = 12·set) and sets
+// E = (q_j + q_{4+j}) + q_{8+j}, F = (q_{4+j} − q_{8+j}) − q_{12+j}.
+// Clobbers Y0–Y3.
+#define OUTCOL(E, F) \
+	VMOVUPS (AX), Y0 \
+	VMOVUPS (AX)(R8*1), Y1 \
+	VMOVUPS (AX)(R8*2), Y2 \
+	VMOVUPS (AX)(R10*1), Y3 \
+	VADDPS Y1, Y0, E \
+	VADDPS Y2, E, E \
+	VSUBPS Y2, Y1, F \
+	VSUBPS Y3, F, F
+
 // func winoOut8AVX2(m *float32, set int, bias float32, y *float32, ldy int, res *float32)
 //
 // For lanes k = 0..7: q_ξ = m[ξ·set + k]; e_j = (q_j + q_{4+j}) + q_{8+j},
@@ -109,48 +123,19 @@ TEXT ·winoOut8AVX2(SB), NOSPLIT, $0-48
 	MOVQ ldy+32(FP), DX
 	SHLQ $2, DX
 	MOVQ res+40(FP), BX
-	LEAQ (CX)(CX*2), R9 // 3·set
 	MOVQ CX, R8
 	SHLQ $2, R8         // 4·set: from q_j to q_{4+j}
 	// Column j of the 4×4 products: q_j, q_{4+j}, q_{8+j}, q_{12+j}.
-	// e_j into Y8+j, e_{4+j} into Y12+j.
-	MOVQ SI, AX
-	VMOVUPS (AX), Y0
-	VMOVUPS (AX)(R8*1), Y1
-	VMOVUPS (AX)(R8*2), Y2
+	// e_j into Y8+j, e_{4+j} into Y12+j (e7 into Y7: Y15 holds the bias).
 	LEAQ (R8)(R8*2), R10 // 12·set
-	VMOVUPS (AX)(R10*1), Y3
-	VADDPS Y1, Y0, Y8
-	VADDPS Y2, Y8, Y8
-	VSUBPS Y2, Y1, Y12
-	VSUBPS Y3, Y12, Y12
+	MOVQ SI, AX
+	OUTCOL(Y8, Y12)
 	ADDQ CX, AX
-	VMOVUPS (AX), Y0
-	VMOVUPS (AX)(R8*1), Y1
-	VMOVUPS (AX)(R8*2), Y2
-	VMOVUPS (AX)(R10*1), Y3
-	VADDPS Y1, Y0, Y9
-	VADDPS Y2, Y9, Y9
-	VSUBPS Y2, Y1, Y13
-	VSUBPS Y3, Y13, Y13
+	OUTCOL(Y9, Y13)
 	ADDQ CX, AX
-	VMOVUPS (AX), Y0
-	VMOVUPS (AX)(R8*1), Y1
-	VMOVUPS (AX)(R8*2), Y2
-	VMOVUPS (AX)(R10*1), Y3
-	VADDPS Y1, Y0, Y10
-	VADDPS Y2, Y10, Y10
-	VSUBPS Y2, Y1, Y14
-	VSUBPS Y3, Y14, Y14
+	OUTCOL(Y10, Y14)
 	ADDQ CX, AX
-	VMOVUPS (AX), Y0
-	VMOVUPS (AX)(R8*1), Y1
-	VMOVUPS (AX)(R8*2), Y2
-	VMOVUPS (AX)(R10*1), Y3
-	VADDPS Y1, Y0, Y11
-	VADDPS Y2, Y11, Y11
-	VSUBPS Y2, Y1, Y7
-	VSUBPS Y3, Y7, Y7 // e7
+	OUTCOL(Y11, Y7)
 	// Outputs: Y0 = out0, Y1 = out1, Y2 = out2, Y3 = out3.
 	VADDPS Y9, Y8, Y0
 	VADDPS Y10, Y0, Y0
