@@ -100,6 +100,10 @@ type winoTile struct {
 	i0, j0     int // window top-left, in the sample's plane
 	rows, cols int
 	edge       bool
+	// runIn, runOut (tiles at a multiple of 8 in the block only): the 8
+	// tiles from here lie in one tile row, so the AVX2 input transform
+	// takes them; and their outputs are whole 2×2s, so the output one does.
+	runIn, runOut bool
 }
 
 // conv3x3Winograd is Conv2D for a 3×3 filter with padding 1 (useWinograd).
@@ -134,6 +138,12 @@ func (cp *CPU) conv3x3Winograd(x, w, b, res []float32, n, ci, h, wd, co int) *Te
 			}
 		}
 		blk := ws.tiles[:tb]
+		if winoAVX2 {
+			for t := 0; t+8 <= tb; t += 8 {
+				run := sameRow(blk[t : t+8])
+				blk[t].runIn, blk[t].runOut = run, run && blk[t+7].rows == 2 && blk[t+7].cols == 2
+			}
+		}
 		winoInput(ws.v, vSet, x, ci, h, wd, blk, ws)
 		for xi := range 16 {
 			mx := ws.m[xi*mSet : xi*mSet+co*winoBlock]
@@ -160,7 +170,7 @@ func winoInput(v []float32, set int, x []float32, ci, h, w int, blk []winoTile, 
 	for c := range ci {
 		for t := 0; t < len(blk); {
 			at := t/nr*ci*nr + c*nr + t%nr
-			if winoAVX2 && t%8 == 0 && t+8 <= len(blk) && sameRow(blk[t:t+8]) {
+			if blk[t].runIn {
 				tl := &blk[t]
 				_ = v[at+15*set+7]
 				if !tl.edge && !blk[t+7].edge {
@@ -245,7 +255,7 @@ func winoOutput(y, m []float32, set int, b, res []float32, co, h, w int, blk []w
 			tl := &blk[t]
 			at := o*winoBlock + t
 			off := tl.out + o*hw
-			if winoAVX2 && t%8 == 0 && t+8 <= len(blk) && sameRow(blk[t:t+8]) && blk[t+7].rows == 2 && blk[t+7].cols == 2 {
+			if tl.runOut {
 				_ = m[at+15*set+7]
 				_ = y[off+w+15]
 				var r *float32
